@@ -1,0 +1,60 @@
+/* Control command handlers: one cmd_<id>() per entry of ipc/commands.def. */
+#ifndef OF_CMD_H
+#define OF_CMD_H
+
+#include <sys/types.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "ipc.h"
+
+struct db;
+struct config;
+
+/* Who sends a command, as the ZAP handler established it. */
+struct actor {
+	char		  name[128];	/* admin login, or "uid:N" for a local super-admin uid */
+	int		  super;	/* super-admin? */
+	char		**domains;	/* a domain admin's domains, NULL-terminated */
+};
+
+/* What a handler may need besides the database. */
+struct daemon_info {
+	time_t			 started;
+	pid_t			 pid;
+	const struct config	*config;
+};
+
+struct cmd_ctx {
+	struct db			*db;
+	const struct actor		*actor;
+	const struct ipc_cmd		*cmd;
+	const struct daemon_info	*info;
+};
+
+/*
+ * A handler gets arguments already checked against the command table
+ * (types, required, no unknown keys; T_SECRET/T_TEXT arrive as strings,
+ * T_KV as an object of strings, T_LIST as an array of strings).  It returns
+ * 0 with *result set (a new reference; the dispatcher owns it), or -1 with
+ * err filled.  The dispatcher wraps CMDF_WRITE commands in one transaction
+ * and rolls it back when the handler fails, so a refused command changes
+ * nothing.  Role ROLE_SUPER is checked by the dispatcher; scoping a domain
+ * admin to its domains is the handler's job (cmd_may_domain): another
+ * domain's object is reported as not found.
+ */
+typedef int cmd_handler(struct cmd_ctx *, json_t *args, json_t **result,
+    struct ipc_error *err);
+
+#define ARG(...)
+#define CMD(id, ...) cmd_handler cmd_##id;
+#include "commands.def"
+#undef CMD
+#undef ARG
+
+extern cmd_handler *const cmd_handlers[IPC_NCMDS];
+
+/* May this actor see and change objects of this domain? */
+int	cmd_may_domain(const struct actor *, const char *domain);
+
+#endif
