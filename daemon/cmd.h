@@ -3,6 +3,8 @@
 #define OF_CMD_H
 
 #include <sys/types.h>
+
+#include <stdint.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -56,5 +58,26 @@ extern cmd_handler *const cmd_handlers[IPC_NCMDS];
 
 /* May this actor see and change objects of this domain? */
 int	cmd_may_domain(const struct actor *, const char *domain);
+
+/* Helpers shared by the handlers (cmd_common.c). */
+const char	*cmd_arg_str(json_t *args, const char *key);	/* NULL: absent */
+int		 cmd_arg_bool(json_t *args, const char *key);
+int64_t		 cmd_arg_int(json_t *args, const char *key, int64_t dflt);
+/* The list's limit (default 50) and cursor; -1 with err on a bad limit. */
+int		 cmd_page(json_t *args, int *limit, const char **after,
+		    struct ipc_error *);
+/* The domains a list may show: NULL for a super-admin. */
+char *const	*cmd_scope(const struct cmd_ctx *);
+/* Report the database's last failure (frees cause); returns -1. */
+int		 cmd_db_fail(struct cmd_ctx *, char *cause, struct ipc_error *);
+/* A domain's normal name when the actor may see it; else not found. */
+char		*cmd_domain_visible(struct cmd_ctx *, const char *domain,
+		    const char *field, struct ipc_error *);
+/* A user the actor may see, as user show gives it; else not found. */
+json_t		*cmd_user_visible(struct cmd_ctx *, const char *name,
+		    const char *field, struct ipc_error *);
+/* Check a new password's length and hash it; -1 with err. */
+int		 cmd_passwd_hash(const char *password, char *hash,
+		    struct ipc_error *);
 
 #endif

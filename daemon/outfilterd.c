@@ -1,1 +1,368 @@
-int main(void) { return 0; }
+/*
+ * outfilterd: the outgoing mail filtering relay.  main() reads the
+ * options and the configuration, then either checks it (-n), sets up the
+ * state directory (--init) or runs the daemon: database, control socket,
+ * pid file, privileges dropped, then the event loop until SIGTERM.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conf.h"
+#include "control.h"
+#include "daemon.h"
+#include "db.h"
+#include "log.h"
+#include "passwd.h"
+
+#define OFD_ADMIN		"admin"
+#define OFD_ADMIN_PWFILE	"admin.password"
+/* Random bytes of the first admin's password: 20 base64url characters. */
+#define OFD_ADMIN_PWBYTES	15
+
+struct ofd {
+	struct config	*conf;
+	struct control	*control;
+	struct db	*db;
+	const char	*file;		/* absolute, or NULL: built-in defaults */
+	char		 basedir[PATH_MAX];
+	int		 foreground;
+	int		 verbose;
+};
+
+static void __attribute__((noreturn))
+ofd_usage(FILE *f, int status)
+{
+	fprintf(f,
+"usage: outfilterd [-dnv] [-c FILE] [--init]\n"
+"  -c FILE    read FILE (default: " IPC_SYSTEM_CONFIG " if it exists,\n"
+"             else the built-in defaults, which keep everything under ./var\n"
+"             of the working directory)\n"
+"  -d         stay in the foreground and log to stderr\n"
+"  -n         check the configuration, say \"configuration OK\" and exit\n"
+"  -v         log debug messages too\n"
+"  --init     create the directories and the database and, when there is\n"
+"             no admin yet, the super-admin \"" OFD_ADMIN "\" whose password is\n"
+"             written to STATE_DIR/" OFD_ADMIN_PWFILE " (mode 0600); running it\n"
+"             again changes nothing\n"
+"  --help     this text\n"
+"  --version  the version\n"
+"Starting without --init creates a missing database but no admin account:\n"
+"the local super-admin uids of [control] super_uids (root by default) can\n"
+"still use outfilterctl.  Exit status: 0 done, 64 usage, 73 cannot create\n"
+"the state, 75 already running, 78 configuration error.\n");
+	exit(status);
+}
+
+/* The file to read: -c FILE made absolute (for reloads after a chdir). */
+static const char *
+ofd_config_file(const char *given, const char *basedir)
+{
+	static char	path[PATH_MAX * 2];
+
+	if (given == NULL)
+		return access(IPC_SYSTEM_CONFIG, F_OK) == 0 ?
+		    IPC_SYSTEM_CONFIG : NULL;
+	if (*given == '/')
+		return given;
+	snprintf(path, sizeof path, "%s/%s", basedir, given);
+	return path;
+}
+
+static void
+ofd_dirs(const struct config *conf)
+{
+	char	*cause = NULL;
+
+	if (daemon_mkdirs(conf_str(conf, CONF_paths_state_dir), 0700,
+	    &cause) == -1 ||
+	    daemon_mkdirs(conf_str(conf, CONF_paths_run_dir), 0750,
+	    &cause) == -1)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+}
+
+/* Write the password to a new 0600 file; -1 with cause. */
+static int
+ofd_write_secret(const char *path, const char *pw, char **cause)
+{
+	size_t	len = strlen(pw);
+	int	fd;
+
+	if (unlink(path) == -1 && errno != ENOENT)
+		return ipc_cause(cause, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return ipc_cause(cause, "%s: %s", path, strerror(errno));
+	if (write(fd, pw, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) == -1) {
+		ipc_cause(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * The first super-admin, with a random password written to a 0600 file;
+ * the account and the file come together or not at all.
+ */
+static int
+ofd_init_admin(struct db *db, const char *path, char **cause)
+{
+	unsigned char	 raw[OFD_ADMIN_PWBYTES];
+	char		 pw[OFD_ADMIN_PWBYTES * 2], hash[PASSWD_HASH_MAX];
+	json_t		*none = json_array();
+	int		 rc = -1;
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(pw, sizeof pw, raw, sizeof raw,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (passwd_hash(pw, hash) == -1)
+		ipc_cause(cause, "cannot hash the password (out of memory?)");
+	else if (db_begin(db, cause) == 0) {
+		if (db_admin_add(db, OFD_ADMIN, hash, 1, none, cause) == 0 &&
+		    ofd_write_secret(path, pw, cause) == 0 &&
+		    (rc = db_commit(db, cause)) == -1)
+			unlink(path);
+		if (rc == -1)
+			db_rollback(db);
+	}
+	json_decref(none);
+	sodium_memzero(raw, sizeof raw);
+	sodium_memzero(pw, sizeof pw);
+	return rc;
+}
+
+static int
+ofd_init(const struct config *conf)
+{
+	const char	*path = conf_str(conf, CONF_paths_database);
+	char		*cause = NULL, pwfile[PATH_MAX + 32];
+	struct db	*db;
+	int64_t		 n;
+	int		 existed = access(path, F_OK) == 0;
+
+	ofd_dirs(conf);
+	if ((db = db_open(path, 1, &cause)) == NULL)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	if (db_admin_count(db, &n, &cause) == -1)
+		fatal_status(EX_SOFTWARE, "%s", cause);
+	if (n > 0) {
+		printf("already initialised: %s holds %lld admin account%s\n",
+		    path, (long long)n, n == 1 ? "" : "s");
+		db_close(db);
+		return EX_OK;
+	}
+	if (!existed)
+		printf("created the database %s\n", path);
+	snprintf(pwfile, sizeof pwfile, "%s/" OFD_ADMIN_PWFILE,
+	    conf_str(conf, CONF_paths_state_dir));
+	if (ofd_init_admin(db, pwfile, &cause) == -1)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	printf("created the super-admin \"" OFD_ADMIN "\"; its password is in "
+	    "%s (mode 0600)\n", pwfile);
+	db_close(db);
+	return EX_OK;
+}
+
+static void
+ofd_log_setup(const struct ofd *o, int to)
+{
+	log_init(to, conf_int(o->conf, CONF_daemon_syslog_facility),
+	    o->verbose ? LOG_DEBUG : conf_int(o->conf, CONF_daemon_log_level));
+}
+
+static void
+ofd_restart_needed(const struct conf_setting *s, const char *was,
+    const char *now)
+{
+	log_warnx("config: [%s] %s changed from \"%s\" to \"%s\": that takes "
+	    "a restart; the old value stays in force", s->section, s->key,
+	    was, now);
+}
+
+/* SIGHUP: a broken file leaves the running configuration in force. */
+static void
+ofd_reload(void *arg)
+{
+	struct ofd	*o = arg;
+	struct config	*c;
+	char		*cause = NULL;
+
+	if ((c = conf_load(o->file, o->basedir, &cause)) == NULL) {
+		log_warnx("config: %s; the running configuration stays in "
+		    "force", cause);
+		free(cause);
+		return;
+	}
+	conf_keep_restart(c, o->conf, ofd_restart_needed);
+	conf_unref(o->conf);
+	o->conf = c;
+	ofd_log_setup(o, o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+	control_reload(o->control, c);
+	log_info("config: reloaded %s", o->file ? o->file : "the built-in "
+	    "defaults");
+}
+
+/* Both database handles: the main thread's and the control thread's. */
+static struct db *
+ofd_open_db(struct ofd *o)
+{
+	const char	*path = conf_str(o->conf, CONF_paths_database);
+	char		*cause = NULL;
+	struct db	*cdb;
+	int		 existed = access(path, F_OK) == 0;
+
+	if ((o->db = db_open(path, 1, &cause)) == NULL ||
+	    (cdb = db_open(path, 0, &cause)) == NULL)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	if (!existed)
+		log_notice("created the database %s; `outfilterd --init` makes "
+		    "the first admin account", path);
+	return cdb;
+}
+
+static void
+ofd_drop(struct ofd *o)
+{
+	const char	*user = conf_str(o->conf, CONF_daemon_user);
+	const char	*db = conf_str(o->conf, CONF_paths_database);
+	char		 wal[PATH_MAX + 8], shm[PATH_MAX + 8], *cause = NULL;
+	const char	*paths[] = {
+		conf_str(o->conf, CONF_paths_state_dir),
+		conf_str(o->conf, CONF_paths_run_dir),
+		db, wal, shm,
+		conf_str(o->conf, CONF_daemon_pid_file),
+		control_socket_path(o->control),
+		NULL
+	};
+
+	if (*user == '\0')
+		return;
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	snprintf(shm, sizeof shm, "%s-shm", db);
+	if (daemon_drop_privileges(user, paths, &cause) == -1)
+		fatal_status(EX_NOPERM, "%s", cause);
+	log_info("running as %s", user);
+}
+
+/* Take the pid file, or say who holds it. */
+static void
+ofd_pidfile(const struct config *conf)
+{
+	char	*cause = NULL;
+	pid_t	 pid;
+
+	switch (daemon_pidfile_lock(conf_str(conf, CONF_daemon_pid_file), &pid,
+	    &cause)) {
+	case -1:
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	case 1:
+		fatal_status(EX_TEMPFAIL, "outfilterd already running (pid %ld)",
+		    (long)pid);
+	}
+}
+
+static int
+ofd_run(struct ofd *o)
+{
+	struct db	*cdb;
+	char		*cause = NULL;
+
+	ofd_log_setup(o, LOG_TO_STDERR);
+	ofd_dirs(o->conf);
+	ofd_pidfile(o->conf);
+	if (!o->foreground) {
+		daemon_detach();
+		/* Until ready, failures also reach whoever started us. */
+		ofd_log_setup(o, LOG_TO_STDERR | LOG_STDERR_QUIET | LOG_TO_SYSLOG);
+	}
+	cdb = ofd_open_db(o);
+	/* Threads made from here on leave the signals to the main loop. */
+	daemon_sigblock(1);
+	if ((o->control = control_open(o->conf, cdb, &cause)) == NULL)
+		fatal_status(EX_UNAVAILABLE, "control: %s", cause);
+	if (daemon_pidfile_write(&cause) == -1)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	ofd_drop(o);
+	if (control_start(o->control, &cause) == -1)
+		fatal_status(EX_OSERR, "control: %s", cause);
+	log_info("outfilterd %s started (pid %ld)", PACKAGE_VERSION,
+	    (long)getpid());
+	if (!o->foreground) {
+		daemon_ready();
+		ofd_log_setup(o, LOG_TO_SYSLOG);
+	}
+	if (daemon_loop(ofd_reload, o, &cause) == -1)
+		log_warnx("%s", cause);
+	control_close(o->control);
+	db_close(o->db);
+	daemon_pidfile_remove();
+	log_info("outfilterd stopped");
+	conf_unref(o->conf);
+	return EX_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "init", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ofd	 o;
+	const char	*given = NULL;
+	char		*cause = NULL;
+	int		 ch, check = 0, init = 0, rc;
+
+	memset(&o, 0, sizeof o);
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	log_init(LOG_TO_STDERR, LOG_MAIL, LOG_INFO);
+	while ((ch = getopt_long(argc, argv, "c:dhnvV", longopts, NULL)) != -1)
+		switch (ch) {
+		case 'c': given = optarg; break;
+		case 'd': o.foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'I': init = 1; break;
+		case 'h': ofd_usage(stdout, EX_OK);
+		case 'V': printf("outfilterd %s\n", PACKAGE_VERSION); return EX_OK;
+		default: ofd_usage(stderr, EX_USAGE);
+		}
+	if (optind != argc)
+		ofd_usage(stderr, EX_USAGE);
+	if (sodium_init() == -1)
+		fatalx("libsodium cannot start");
+	if (getcwd(o.basedir, sizeof o.basedir) == NULL)
+		fatal("getcwd");
+	o.file = ofd_config_file(given, o.basedir);
+	if ((o.conf = conf_load(o.file, o.basedir, &cause)) == NULL)
+		fatal_status(EX_CONFIG, "%s", cause);
+	if (check)
+		printf("configuration OK\n");
+	if (check || init) {
+		rc = check ? EX_OK : ofd_init(o.conf);
+		conf_unref(o.conf);
+		return rc;
+	}
+	return ofd_run(&o);
+}

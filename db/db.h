@@ -5,6 +5,15 @@
  * success and -1 with *cause set (a malloc'ed sentence the caller frees)
  * on failure, unless said otherwise.  Results are handed out as jansson
  * objects shaped as the control protocol shows them.
+ *
+ * After a -1, db_errkind() says what kind of failure it was and
+ * db_errfield() which argument it is about, so that a caller can map it
+ * onto its own error codes.  Every function that changes more than one
+ * row is atomic on its own (a savepoint), inside or outside a
+ * transaction opened with db_begin().
+ *
+ * Lists take a scope: the NULL-terminated list of domains the caller may
+ * see, or NULL for all.  They return {"items":[...],"next":CURSOR|null}.
  */
 #ifndef OF_DB_H
 #define OF_DB_H
@@ -18,10 +27,121 @@ struct db;
 struct db	*db_open(const char *path, int create, char **cause);
 void		 db_close(struct db *);
 int		 db_schema_version(struct db *);
+/* The newest schema version this code knows. */
+int		 db_schema_latest(void);
 
 int		 db_begin(struct db *, char **cause);	/* write transaction */
 int		 db_commit(struct db *, char **cause);
 void		 db_rollback(struct db *);
+
+/* What the last failure was about. */
+enum db_errkind {
+	DB_EINTERNAL = 1,	/* the database itself failed */
+	DB_EINVAL,		/* a value is malformed or out of range */
+	DB_ECONFLICT,		/* duplicate, overlap, still in use */
+	DB_ENOTFOUND		/* no such object */
+};
+enum db_errkind	 db_errkind(struct db *);
+const char	*db_errfield(struct db *);	/* argument at fault, or "" */
+/*
+ * When the last failure names another object (the owner of an
+ * overlapping range, the holder of a taken name), the domain of that
+ * object, else NULL; db_errpublic() is then the same refusal without
+ * naming it, for callers that may not see that domain.
+ */
+const char	*db_errowner(struct db *);
+const char	*db_errpublic(struct db *);
+
+#define DB_LIST_DEFAULT	50
+#define DB_LIST_MAX	1000
+
+/* Names: checked and brought to their one stored form. */
+char		*db_domain_normalize(const char *, char **cause);
+/* local@domain: the domain part in its normal form; NULL with cause. */
+char		*db_email_normalize(const char *, char **domain_part,
+		    char **cause);
+
+/* Domains. */
+int		 db_domain_add(struct db *, const char *name,
+		    const char *admin_contact, char **cause);
+int		 db_domain_list(struct db *, char *const *scope, int active_only,
+		    const char *after, int limit, json_t **out, char **cause);
+int		 db_domain_show(struct db *, const char *name, json_t **out,
+		    char **cause);
+int		 db_domain_set_contact(struct db *, const char *name,
+		    const char *admin_contact, char **cause);
+int		 db_domain_set_active(struct db *, const char *name, int active,
+		    char **cause);
+int		 db_domain_del(struct db *, const char *name, char **cause);
+
+/*
+ * Outgoing users.  Passwords arrive hashed; hashes never leave db/ but
+ * through db_user_auth.  by is the admin acting, NULL for the daemon's own
+ * (automatic) decisions.
+ */
+int		 db_user_add_ip(struct db *, const char *name, const char *domain,
+		    json_t *cidrs, char **cause);
+int		 db_user_add_smtp(struct db *, const char *name,
+		    const char *domain, const char *hash, char **cause);
+int		 db_user_add_domain(struct db *, const char *domain,
+		    const char *hash, char **cause);
+/* The domain a user belongs to (*domain is the caller's). */
+int		 db_user_domain(struct db *, const char *name, char **domain,
+		    char **cause);
+int		 db_user_list(struct db *, char *const *scope, const char *domain,
+		    const char *kind, int locked_only, const char *search,
+		    const char *after, int limit, json_t **out, char **cause);
+int		 db_user_show(struct db *, const char *name, json_t **out,
+		    char **cause);
+int		 db_user_del(struct db *, const char *name, char **cause);
+int		 db_user_lock(struct db *, const char *name, const char *reason,
+		    int64_t minutes, const char *by, char **cause);
+int		 db_user_unlock(struct db *, const char *name, const char *by,
+		    char **cause);
+int		 db_user_passwd(struct db *, const char *name, const char *hash,
+		    char **cause);
+/* settings: an object KEY -> text; all are checked before any is stored. */
+int		 db_user_set(struct db *, const char *name, json_t *settings,
+		    char **cause);
+int		 db_user_ip_add(struct db *, const char *name, const char *cidr,
+		    char **cause);
+int		 db_user_ip_del(struct db *, const char *name, const char *cidr,
+		    char **cause);
+/*
+ * For SMTP AUTH: 0 with the hash (free it) and the user's domain, 1 when
+ * there is no such SMTP or domain user, -1 on error.
+ */
+int		 db_user_auth(struct db *, const char *name, char **hash,
+		    char **domain, char **cause);
+/* The user owning an address (16 bytes, IPv4-mapped); 1 when none. */
+int		 db_ip_owner(struct db *, const uint8_t addr[16], char **user,
+		    char **domain, char **cause);
+
+/* Identities: created on first sight by the relay (db_identity_seen). */
+int		 db_identity_seen(struct db *, const char *user,
+		    const char *identity, int spam, char **cause);
+int		 db_identity_list(struct db *, char *const *scope,
+		    const char *user, const char *domain, int locked_only,
+		    const char *after, int limit, json_t **out, char **cause);
+int		 db_identity_lock(struct db *, const char *user,
+		    const char *identity, const char *reason, int64_t minutes,
+		    const char *by, char **cause);
+int		 db_identity_unlock(struct db *, const char *user,
+		    const char *identity, const char *by, char **cause);
+int		 db_identity_reset(struct db *, const char *user,
+		    const char *identity, char **cause);
+
+/* Lock-notification templates. */
+int		 db_template_add(struct db *, const char *name,
+		    const char *subject, const char *body, char **cause);
+int		 db_template_list(struct db *, const char *after, int limit,
+		    json_t **out, char **cause);
+int		 db_template_show(struct db *, const char *name, json_t **out,
+		    char **cause);
+/* subject or body NULL: left as it is. */
+int		 db_template_set(struct db *, const char *name,
+		    const char *subject, const char *body, char **cause);
+int		 db_template_del(struct db *, const char *name, char **cause);
 
 /*
  * Admin accounts.  db_admin_get returns 0 and fills the outputs (hash and
@@ -33,5 +153,78 @@ int		 db_admin_get(struct db *, const char *name, char **hash,
 int		 db_admin_add(struct db *, const char *name, const char *hash,
 		    int super, json_t *domains, char **cause);
 int		 db_admin_count(struct db *, int64_t *count, char **cause);
+int		 db_admin_list(struct db *, const char *after, int limit,
+		    json_t **out, char **cause);
+int		 db_admin_del(struct db *, const char *name, char **cause);
+int		 db_admin_passwd(struct db *, const char *name, const char *hash,
+		    char **cause);
+
+/* The message log. */
+#define DB_LOG_STATUSES	"relayed|refused|tempfail|quarantined"
+
+struct db_logrec {
+	int64_t		 time;		/* 0: now */
+	const char	*queue_id;
+	const char	*user;
+	const char	*kind;		/* ip, smtp, domain */
+	const char	*domain;	/* the user's */
+	const char	*sending_domain; /* attributed, or NULL */
+	const char	*client_ip;
+	const char	*sender;	/* envelope; "" for <> */
+	const char	*const *rcpts;	/* NULL-terminated */
+	const char	*header_from;
+	const char	*subject;
+	int64_t		 size;
+	const char	*status;	/* one of DB_LOG_STATUSES */
+	const char	*reason;
+	const char	*reply;		/* the next hop's reply */
+};
+int		 db_log_add(struct db *, const struct db_logrec *, int64_t *id,
+		    char **cause);
+
+/* Search filters, as given (NULL: not given); checked by db_log_search. */
+struct db_logq {
+	const char	*domain, *user, *sender, *recipient, *status,
+			*queue_id, *since, *until;
+};
+int		 db_log_search(struct db *, char *const *scope,
+		    const struct db_logq *, const char *after, int limit,
+		    json_t **out, char **cause);
+/* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (UTC) or epoch seconds. */
+int		 db_time_parse(const char *, int64_t *);
+
+/* Quarantine and archive: files that hang off a log row. */
+int		 db_quarantine_add(struct db *, int64_t log_id, const char *path,
+		    int64_t size, char **cause);
+int		 db_archive_add(struct db *, int64_t log_id, const char *path,
+		    int64_t size, char **cause);
+
+/* Limit counters, written back in batches by the daemon. */
+int		 db_counter_put(struct db *, const char *user,
+		    const char *window, int64_t start, int64_t count,
+		    char **cause);
+/* 0 with start and count, 1 when none is stored, -1 on error. */
+int		 db_counter_get(struct db *, const char *user,
+		    const char *window, int64_t *start, int64_t *count,
+		    char **cause);
+
+/* DKIM keys. */
+int		 db_dkim_add(struct db *, const char *domain,
+		    const char *selector, const char *algorithm,
+		    const char *pem, char **cause);
+/* 0 with the algorithm and key (the caller's), 1 when none, -1 on error. */
+int		 db_dkim_get(struct db *, const char *domain,
+		    const char *selector, char **algorithm, char **pem,
+		    char **cause);
+
+/* Newly registered domains, imported from a feed. */
+int		 db_newdomain_put(struct db *, const char *domain,
+		    int64_t registered_at, const char *source, char **cause);
+/* 0 with registered_at, 1 when the domain is not listed, -1 on error. */
+int		 db_newdomain_get(struct db *, const char *domain,
+		    int64_t *registered_at, char **cause);
+
+/* Counts for status: domains, users by kind, locks, log rows of 24 h. */
+int		 db_status(struct db *, json_t **out, char **cause);
 
 #endif

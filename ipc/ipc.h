@@ -3,6 +3,7 @@
 #define OF_IPC_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 /*
@@ -83,6 +84,9 @@ struct ipc_error {
 int		 ipc_fail(struct ipc_error *err, enum ipc_errcode code,
 		    const char *field, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+/* Set *cause (when cause is not NULL) to a malloc'ed message; returns -1. */
+int		 ipc_cause(char **cause, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 const char	*ipc_errcode_name(enum ipc_errcode);
 int		 ipc_errcode_parse(const char *, enum ipc_errcode *);
 int		 ipc_errcode_exit(enum ipc_errcode);
@@ -111,5 +115,151 @@ const struct ipc_uset	*ipc_uset_find(const char *key);
  */
 char			*ipc_uset_normalize(const struct ipc_uset *,
 			    const char *value, struct ipc_error *err);
+
+/* Command table (commands.c). */
+
+/* The entry with this dotted name ("user.add.ip"), or NULL. */
+const struct ipc_cmd	*ipc_cmd_find(const char *name);
+/* An argument of cmd by its JSON key, or NULL. */
+const struct ipc_arg	*ipc_cmd_arg(const struct ipc_cmd *, const char *key);
+/* How a type is named in messages: "a string", "a list of strings"... */
+const char		*ipc_type_name(enum ipc_type);
+
+/*
+ * Codec (codec.c).  Every frame is one JSON object:
+ *   request {"v":1,"cmd":NAME,"args":{...}}
+ *   reply   {"v":1,"ok":true,"result":ANY}
+ *           {"v":1,"ok":false,"error":{"code":C,"field":F,"message":M}}
+ */
+
+/* Longest string argument, in bytes: T_TEXT, and every other type. */
+#define IPC_MAX_TEXT		(64 * 1024)
+#define IPC_MAX_STR		1024
+/* Most entries in a T_LIST or T_KV argument. */
+#define IPC_MAX_ITEMS		1000
+
+/*
+ * Parse and check a request against the command table: protocol version,
+ * known command, and its arguments (no unknown key, every required one,
+ * the right JSON types, sizes, no NUL).  Returns 0 with *cmd and *args (a
+ * new reference to an object, {} when absent) or -1 with err filled.
+ */
+int	 ipc_request_decode(const char *buf, size_t len,
+	    const struct ipc_cmd **cmd, json_t **args, struct ipc_error *err);
+/* Check args (an object) against cmd's argument list, as above. */
+int	 ipc_args_check(const struct ipc_cmd *, json_t *args,
+	    struct ipc_error *err);
+/* Overwrite the T_SECRET strings of args in place before it is freed. */
+void	 ipc_args_wipe(const struct ipc_cmd *, json_t *args);
+/*
+ * Encoders return a malloc'ed compact JSON text, or NULL when out of
+ * memory.  They borrow args and result (NULL stands for {} and null).
+ */
+char	*ipc_request_encode(const char *cmd, json_t *args);
+char	*ipc_reply_ok(json_t *result);
+char	*ipc_reply_error(const struct ipc_error *);
+/*
+ * Read a reply.  0: *result is a new reference (json null when the command
+ * returns nothing).  -1: err holds the daemon's refusal, or says why the
+ * reply itself is wrong (code malformed, or version).
+ */
+int	 ipc_reply_decode(const char *buf, size_t len, json_t **result,
+	    struct ipc_error *err);
+
+/*
+ * Client (client.c): one ZMQ_REQ connection to the daemon, reusable for
+ * any number of calls.  It always logs in with PLAIN: user NULL means the
+ * local super-admin path (the name "-" with the password "-", accepted by
+ * the daemon for the uids its config lists); otherwise an admin login.
+ *
+ * ipc_client_call() returns one of:
+ *   IPC_CALL_OK           0, *result set (a new reference)
+ *   IPC_CALL_REFUSED     -1, the daemon answered with an error: err holds
+ *                         it (also a malformed reply or a version mismatch)
+ *   IPC_CALL_UNREACHABLE -2, no answer: the control socket is missing,
+ *                         nothing listens on it, or the timeout passed;
+ *                         err->code is IPC_E_BUSY and err->message says which.
+ *                         The client stays usable: a later call retries.
+ *   IPC_CALL_LOGIN       -3, the daemon refused the login (wrong name or
+ *                         password, or a uid that is not a local super-admin);
+ *                         err->code is IPC_E_DENIED.  Every later call on
+ *                         this client fails the same way: close it and
+ *                         open a new one with other credentials.
+ */
+#define IPC_CALL_OK		 0
+#define IPC_CALL_REFUSED	-1
+#define IPC_CALL_UNREACHABLE	-2
+#define IPC_CALL_LOGIN		-3
+
+struct ipc_client;
+
+/*
+ * Returns NULL with *cause (malloc'ed) when the endpoint is not one libzmq
+ * takes or ZeroMQ cannot set up the socket.  The password is not kept.
+ */
+struct ipc_client	*ipc_client_open(const char *endpoint, const char *user,
+			    const char *password, int timeout_ms, char **cause);
+int			 ipc_client_call(struct ipc_client *, const char *cmd,
+			    json_t *args, json_t **result, struct ipc_error *err);
+void			 ipc_client_close(struct ipc_client *);
+
+/*
+ * Command line (cli.c): outfilterctl's words to a command and its args,
+ * all from the command table.  Each word of a dotted name ("user add ip")
+ * may be shortened to a unique prefix.
+ */
+struct ipc_cli {
+	const struct ipc_cmd	*cmd;		/* NULL: only a group was named */
+	json_t			*args;		/* the request's args (owned) */
+	int			 help;		/* --help or -h was given */
+	char			 words[128];	/* the command words, spelled out */
+};
+
+/*
+ * Returns 0 with cli filled (cli->args NULL when help was asked for), or a
+ * sysexits status (EX_USAGE, EX_NOINPUT for an unreadable FILE, EX_DATAERR
+ * for an empty password) with *cause malloc'ed.  T_SECRET and T_TEXT
+ * arguments read their FILE here ("-" is stdin).
+ */
+int	 ipc_cli_parse(int argc, char *const argv[], struct ipc_cli *,
+	    char **cause);
+/* Free cli->args (wiping secrets). */
+void	 ipc_cli_clear(struct ipc_cli *);
+/* "user add ip NAME --domain DOMAIN --ip CIDR [--ip CIDR ...]": malloc'ed. */
+char	*ipc_cli_synopsis(const struct ipc_cmd *);
+/* Usage and help of one command, and the list of commands under words. */
+void	 ipc_cli_help_cmd(FILE *, const char *prog, const struct ipc_cmd *);
+void	 ipc_cli_help_list(FILE *, const char *prog, const char *words);
+/* How a field named in a reply is spelled on the command line. */
+const char *ipc_cli_field(const struct ipc_cmd *, const char *field);
+
+/* Output (output.c): a result for people.  Lists become aligned tables. */
+void	 ipc_out_print(FILE *out, FILE *err, const json_t *result);
+
+/*
+ * Where a client finds the daemon and as whom it logs in (login.c).
+ * Both return 0, or a sysexits status with *cause malloc'ed.
+ */
+#define IPC_DEFAULT_ENDPOINT	"ipc://./var/run/control"
+#define IPC_SYSTEM_CONFIG	"/etc/outfilter/outfilterd.conf"
+
+/*
+ * The [control] endpoint of the INI file path (NULL: IPC_SYSTEM_CONFIG if
+ * it exists, else the default).  A named file that cannot be read is an
+ * error (EX_CONFIG).  *endpoint is malloc'ed.
+ */
+int	 ipc_login_endpoint(const char *path, char **endpoint, char **cause);
+/*
+ * Credentials from a file of "user = NAME" and "password = SECRET" lines:
+ * path, else $OUTFILTER_CREDENTIALS, else ~/.config/outfilter/credentials.
+ * A file others may read is refused.  When no file applies, returns 0 with
+ * *user and *password NULL (the local super-admin path).  Free *password
+ * with ipc_login_free_secret().
+ */
+int	 ipc_login_credentials(const char *path, char **user, char **password,
+	    char **cause);
+/* The first line of FILE ("-": stdin) as a password; EX_DATAERR if empty. */
+int	 ipc_login_read_secret(const char *path, char **secret, char **cause);
+void	 ipc_login_free_secret(char *);
 
 #endif

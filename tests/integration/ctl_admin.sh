@@ -63,7 +63,7 @@ fails 77 "the old password no longer works" 'login|password' as_ada whoami
 cred=$T/credentials
 printf 'user = ada\npassword = correct horse battery\n' >"$cred"
 chmod 644 "$cred"
-fails 77 "a credentials file others can read is refused" 'chmod|permission|readable' \
+fails 78 "a credentials file others can read is refused (EX_CONFIG)" 'chmod|permission|readable' \
 	env OUTFILTER_CREDENTIALS="$cred" "$OUTFILTERCTL" -c "$T/outfilterd.conf" whoami
 chmod 600 "$cred"
 OUT=$T/out; "$OUTFILTERCTL" -c "$T/outfilterd.conf" --json whoami >/dev/null

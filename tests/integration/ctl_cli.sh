@@ -18,8 +18,8 @@ has "--version names the program" 'outfilterctl'
 fails 69 "an absent daemon: exit 69 naming the socket" "$T/run/control|not running|unreachable" \
 	ctl status
 fails 64 "an unknown command: exit 64" 'nosuchcmd' ctl nosuchcmd
-fails 64 "an ambiguous abbreviation names the candidates" 'could be' \
-	"$OUTFILTERCTL" -c "$T/outfilterd.conf" d
+fails 64 "an ambiguous abbreviation names the candidates" 'could be.*(list.*lock|lock.*list)' \
+	"$OUTFILTERCTL" -c "$T/outfilterd.conf" user l
 fails 78 "a missing config file: exit 78 naming it" 'no-such\.conf' \
 	"$OUTFILTERCTL" -c "$T/no-such.conf" status
 

@@ -80,7 +80,7 @@ PY
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$of_pid/status"; }
 before=$(rss)
-python3 "$T/raw.py" "ipc://$T/run/control" >"$OUT" 2>"$ERR"
+/usr/bin/python3 "$T/raw.py" "ipc://$T/run/control" >"$OUT" 2>"$ERR"
 rc=$?
 cat "$OUT"
 n=$(grep -c '^ok ' "$OUT"); of_n=$((of_n + n + $(grep -c '^not ok' "$OUT")))

@@ -35,7 +35,7 @@ trap of_cleanup EXIT
 
 # free_port: print a TCP port on 127.0.0.1 that nothing listens on now.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # of_config [EXTRA-INI-LINES]: write $T/outfilterd.conf with private paths
@@ -155,7 +155,7 @@ is() {
 
 # jq_get EXPR: evaluate a Python expression on the JSON in $OUT (as j).
 jget() {
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$OUT" "$1"
+	/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$OUT" "$1"
 }
 
 # secret TEXT: a password file holding TEXT, mode 0600.
@@ -167,9 +167,21 @@ secret() {
 	echo "$f"
 }
 
+# of_done: stop the daemon, check it stopped cleanly and its log holds no
+# sanitizer report, print the plan line.
 of_done() {
-	[ -n "$of_pid" ] && ! kill -0 "$of_pid" 2>/dev/null &&
-	    of_result 1 "the daemon is still running at the end" "it exited"
+	if [ -n "$of_pid" ]; then
+		if kill -0 "$of_pid" 2>/dev/null; then
+			of_stop
+			is "the daemon stops cleanly on SIGTERM" 0 "$of_status"
+		else
+			of_result 1 "the daemon is still running at the end" "it exited"
+		fi
+	fi
+	if [ -f "$T/daemon.log" ]; then
+		is "the daemon's log holds no sanitizer report" "" \
+		    "$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/daemon.log" | head -n 3)"
+	fi
 	echo "1..$of_n"
 	[ "$of_failed" -eq 0 ]
 }

@@ -1,0 +1,266 @@
+/*
+ * user.*: outgoing users of the three kinds.  Every handler first makes
+ * sure the actor may see the user or domain at all; another domain's user
+ * is "not found", exactly as a user that does not exist.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "db.h"
+#include "passwd.h"
+
+static int
+cmd_user_reply(struct cmd_ctx *ctx, const char *name, json_t **result,
+    struct ipc_error *err)
+{
+	char	*cause = NULL;
+
+	if (db_user_show(ctx->db, name, result, &cause) == -1)
+		return cmd_db_fail(ctx, cause, err);
+	return 0;
+}
+
+int
+cmd_user_add_ip(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	char		*dom, *cause = NULL;
+	int		 rc;
+
+	if ((dom = cmd_domain_visible(ctx, cmd_arg_str(args, "domain"),
+	    "domain", err)) == NULL)
+		return -1;
+	rc = db_user_add_ip(ctx->db, name, dom, json_object_get(args, "ip"),
+	    &cause);
+	free(dom);
+	if (rc == -1)
+		return cmd_db_fail(ctx, cause, err);
+	return cmd_user_reply(ctx, name, result, err);
+}
+
+/* The login as stored, to show the new user (its domain part lower-cased). */
+static int
+cmd_user_reply_login(struct cmd_ctx *ctx, const char *name, json_t **result,
+    struct ipc_error *err)
+{
+	char	*login, *cause = NULL;
+	int	 rc;
+
+	if ((login = db_email_normalize(name, NULL, &cause)) == NULL)
+		return cmd_db_fail(ctx, cause, err);
+	rc = cmd_user_reply(ctx, login, result, err);
+	free(login);
+	return rc;
+}
+
+int
+cmd_user_add_smtp(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	char		 hash[PASSWD_HASH_MAX], *dom, *cause = NULL;
+	int		 rc = -1;
+
+	if ((dom = cmd_domain_visible(ctx, cmd_arg_str(args, "domain"),
+	    "domain", err)) == NULL)
+		return -1;
+	if (cmd_passwd_hash(cmd_arg_str(args, "password"), hash, err) == 0) {
+		if ((rc = db_user_add_smtp(ctx->db, name, dom, hash,
+		    &cause)) == -1)
+			cmd_db_fail(ctx, cause, err);
+		sodium_memzero(hash, sizeof hash);
+	}
+	free(dom);
+	if (rc == -1)
+		return -1;
+	return cmd_user_reply_login(ctx, name, result, err);
+}
+
+int
+cmd_user_add_domain(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	char	 hash[PASSWD_HASH_MAX], *dom, *cause = NULL;
+	int	 rc = -1;
+
+	if ((dom = cmd_domain_visible(ctx, cmd_arg_str(args, "name"), "name",
+	    err)) == NULL)
+		return -1;
+	if (cmd_passwd_hash(cmd_arg_str(args, "password"), hash, err) == 0) {
+		if ((rc = db_user_add_domain(ctx->db, dom, hash, &cause)) == -1)
+			cmd_db_fail(ctx, cause, err);
+		sodium_memzero(hash, sizeof hash);
+	}
+	if (rc == 0)
+		rc = cmd_user_reply(ctx, dom, result, err);
+	free(dom);
+	return rc;
+}
+
+int
+cmd_user_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*after, *domain = cmd_arg_str(args, "domain");
+	char		*dom = NULL, *cause = NULL;
+	int		 limit, rc;
+
+	if (cmd_page(args, &limit, &after, err) == -1)
+		return -1;
+	if (domain != NULL && (dom = cmd_domain_visible(ctx, domain,
+	    "domain", err)) == NULL)
+		return -1;
+	rc = db_user_list(ctx->db, cmd_scope(ctx), dom, cmd_arg_str(args,
+	    "kind"), cmd_arg_bool(args, "locked"), cmd_arg_str(args, "search"),
+	    after, limit, result, &cause);
+	free(dom);
+	return rc == -1 ? cmd_db_fail(ctx, cause, err) : 0;
+}
+
+int
+cmd_user_show(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	*result = cmd_user_visible(ctx, cmd_arg_str(args, "name"), "name",
+	    err);
+	return *result != NULL ? 0 : -1;
+}
+
+/* Run fn on a user the actor may see; reply with the user as it is now. */
+static int
+cmd_user_change(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err, int (*fn)(struct cmd_ctx *, const char *,
+    json_t *, char **))
+{
+	const char	*name = cmd_arg_str(args, "name");
+	json_t		*u;
+	char		*cause = NULL;
+
+	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	json_decref(u);
+	if (fn(ctx, name, args, &cause) == -1)
+		return cmd_db_fail(ctx, cause, err);
+	return cmd_user_reply(ctx, name, result, err);
+}
+
+static int
+cmd_user_do_lock(struct cmd_ctx *ctx, const char *name, json_t *args,
+    char **cause)
+{
+	return db_user_lock(ctx->db, name, cmd_arg_str(args, "reason"),
+	    cmd_arg_int(args, "duration", 0), ctx->actor->name, cause);
+}
+
+static int
+cmd_user_do_unlock(struct cmd_ctx *ctx, const char *name, json_t *args,
+    char **cause)
+{
+	return db_user_unlock(ctx->db, name, ctx->actor->name, cause);
+}
+
+static int
+cmd_user_do_set(struct cmd_ctx *ctx, const char *name, json_t *args,
+    char **cause)
+{
+	return db_user_set(ctx->db, name, json_object_get(args, "settings"),
+	    cause);
+}
+
+static int
+cmd_user_do_ip_add(struct cmd_ctx *ctx, const char *name, json_t *args,
+    char **cause)
+{
+	return db_user_ip_add(ctx->db, name, cmd_arg_str(args, "ip"), cause);
+}
+
+static int
+cmd_user_do_ip_del(struct cmd_ctx *ctx, const char *name, json_t *args,
+    char **cause)
+{
+	return db_user_ip_del(ctx->db, name, cmd_arg_str(args, "ip"), cause);
+}
+
+int
+cmd_user_lock(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	return cmd_user_change(ctx, args, result, err, cmd_user_do_lock);
+}
+
+int
+cmd_user_unlock(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	return cmd_user_change(ctx, args, result, err, cmd_user_do_unlock);
+}
+
+int
+cmd_user_set(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	return cmd_user_change(ctx, args, result, err, cmd_user_do_set);
+}
+
+int
+cmd_user_ip_add(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	return cmd_user_change(ctx, args, result, err, cmd_user_do_ip_add);
+}
+
+int
+cmd_user_ip_del(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	return cmd_user_change(ctx, args, result, err, cmd_user_do_ip_del);
+}
+
+int
+cmd_user_del(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	json_t		*u;
+	char		*cause = NULL;
+
+	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	json_decref(u);
+	if (db_user_del(ctx->db, name, &cause) == -1)
+		return cmd_db_fail(ctx, cause, err);
+	*result = json_pack("{s:s,s:b}", "name", name, "deleted", 1);
+	return 0;
+}
+
+/* IP users are refused before the password is hashed (which is slow). */
+int
+cmd_user_passwd(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	json_t		*u;
+	char		 hash[PASSWD_HASH_MAX], *cause = NULL;
+	int		 ip, rc;
+
+	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	ip = strcmp(json_string_value(json_object_get(u, "kind")), "ip") == 0;
+	json_decref(u);
+	if (ip)
+		return ipc_fail(err, IPC_E_INVALID, "name", "%s is an IP user: "
+		    "IP users have no password, their address identifies them",
+		    name);
+	if (cmd_passwd_hash(cmd_arg_str(args, "password"), hash, err) == -1)
+		return -1;
+	rc = db_user_passwd(ctx->db, name, hash, &cause);
+	sodium_memzero(hash, sizeof hash);
+	if (rc == -1)
+		return cmd_db_fail(ctx, cause, err);
+	*result = json_pack("{s:s,s:b}", "name", name, "password_changed", 1);
+	return 0;
+}
