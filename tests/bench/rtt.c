@@ -1,10 +1,12 @@
 /*
- * rtt ENDPOINT COMMAND N: send COMMAND (no arguments) N times through one
- * logged-in control client and print the median and 99th percentile round
- * trip.  Used by tests/bench/control.
+ * rtt ENDPOINT COMMAND N [USER PASSWORD-FILE]: send COMMAND (no arguments)
+ * N times through one logged-in control client (the local super-admin, or
+ * USER) and print the median and 99th percentile round trip.  Used by
+ * tests/bench/control.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "ipc.h"
@@ -33,14 +35,25 @@ main(int argc, char **argv)
 	struct ipc_error	 err;
 	json_t			*result;
 	double			*t, start;
-	char			*cause = NULL;
+	char			*cause = NULL, pw[256] = "";
+	const char		*user = NULL;
+	FILE			*f;
 	int			 i, n;
 
-	if (argc != 4 || (n = atoi(argv[3])) < 1) {
-		fprintf(stderr, "usage: rtt ENDPOINT COMMAND N\n");
+	if ((argc != 4 && argc != 6) || (n = atoi(argv[3])) < 1) {
+		fprintf(stderr, "usage: rtt ENDPOINT COMMAND N [USER PASSWORD-FILE]\n");
 		return 64;
 	}
-	if ((c = ipc_client_open(argv[1], NULL, NULL, 5000, &cause)) == NULL) {
+	if (argc == 6) {
+		user = argv[4];
+		if ((f = fopen(argv[5], "r")) == NULL || fgets(pw, sizeof(pw), f) == NULL) {
+			perror(argv[5]);
+			return 66;
+		}
+		fclose(f);
+		pw[strcspn(pw, "\r\n")] = '\0';
+	}
+	if ((c = ipc_client_open(argv[1], user, user ? pw : NULL, 5000, &cause)) == NULL) {
 		fprintf(stderr, "rtt: %s\n", cause);
 		return 69;
 	}
