@@ -53,6 +53,8 @@ client_options(struct ipc_client *c, const char *user, const char *password)
 {
 	if (user == NULL)
 		user = password = "-";
+	if (password == NULL)
+		password = "";
 	if (client_setint(c->sock, ZMQ_LINGER, 0) == -1 ||
 	    client_setint(c->sock, ZMQ_RCVTIMEO, c->timeout_ms) == -1 ||
 	    client_setint(c->sock, ZMQ_SNDTIMEO, c->timeout_ms) == -1 ||
@@ -112,7 +114,7 @@ client_socket_close(struct ipc_client *c)
 static void
 client_reset(struct ipc_client *c)
 {
-	char	user[256], password[256];
+	char	user[256], password[2048];
 	size_t	ulen = sizeof user - 1, plen = sizeof password - 1;
 
 	if (zmq_getsockopt(c->sock, ZMQ_PLAIN_USERNAME, user, &ulen) == -1 ||

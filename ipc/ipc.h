@@ -180,6 +180,8 @@ int	 ipc_reply_decode(const char *buf, size_t len, json_t **result,
  *                         nothing listens on it, or the timeout passed;
  *                         err->code is IPC_E_BUSY and err->message says which.
  *                         The client stays usable: a later call retries.
+ *                         After a timeout the daemon may still have carried
+ *                         the command out.
  *   IPC_CALL_LOGIN       -3, the daemon refused the login (wrong name or
  *                         password, or a uid that is not a local super-admin);
  *                         err->code is IPC_E_DENIED.  Every later call on

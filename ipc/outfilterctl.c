@@ -238,14 +238,16 @@ ctl_login(struct ctl *ctl, char **user, char **password)
 	return 0;
 }
 
-/* The daemon's refusal, naming the argument the way it was typed. */
+/*
+ * The daemon's refusal.  When an option is at fault and the message does
+ * not say so, it is named first, as typed: "--ip: 192.0.2.0/24 overlaps".
+ */
 static int
 ctl_refused(struct ctl *ctl, const struct ipc_error *err)
 {
 	const char	*field = ipc_cli_field(ctl->cli.cmd, err->field);
 
-	if (*err->field == '\0' || strstr(err->message, err->field) != NULL ||
-	    strstr(err->message, field) != NULL)
+	if (strncmp(field, "--", 2) != 0 || strstr(err->message, field) != NULL)
 		return ctl_fail(ipc_errcode_exit(err->code), "%s", err->message);
 	return ctl_fail(ipc_errcode_exit(err->code), "%s: %s", field,
 	    err->message);

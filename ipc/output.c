@@ -70,7 +70,12 @@ output_array_cell(const json_t *v)
 static char *
 output_string_cell(const json_t *v)
 {
-	char	*s = strdup(json_string_value(v)), *p;
+	char	*s, *p;
+
+	/* An empty cell would shift the columns for awk and for the eye. */
+	if (json_string_length(v) == 0)
+		return strdup("-");
+	s = strdup(json_string_value(v));
 
 	/* One value, one line: tabs and newlines would break the columns. */
 	for (p = s; p != NULL && *p != '\0'; p++) {
