@@ -3,13 +3,16 @@
  * sure the actor may see the user or domain at all; another domain's user
  * is "not found", exactly as a user that does not exist.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "cmd.h"
 #include "db.h"
+#include "limit.h"
 #include "passwd.h"
 
 static int
@@ -101,12 +104,60 @@ cmd_user_add_domain(struct cmd_ctx *ctx, json_t *args, json_t **result,
 	return rc;
 }
 
+/* "count/limit" of one window, "-" for no limit. */
+static json_t *
+cmd_user_against(int64_t count, int64_t limit)
+{
+	char	buf[64];
+
+	if (limit > 0)
+		snprintf(buf, sizeof buf, "%lld/%lld", (long long)count,
+		    (long long)limit);
+	else
+		snprintf(buf, sizeof buf, "%lld/-", (long long)count);
+	return json_string(buf);
+}
+
+/* A list row gets today's connections and recipients against its limits. */
+static int
+cmd_user_today(struct cmd_ctx *ctx, json_t *item, char **cause)
+{
+	const char		*name = json_string_value(json_object_get(item,
+				    "name"));
+	struct limits_status	 st;
+	struct db_sender	 ds;
+	json_t			*v;
+	int64_t			 lim[2] = { 0, 0 };
+
+	int			 rc;
+
+	if (name == NULL ||
+	    (rc = db_sender_get(ctx->db, name, &ds, cause)) == 1)
+		return 0;
+	if (rc == -1)
+		return -1;
+	if ((v = json_object_get(ds.settings, "limit.day")) != NULL)
+		lim[0] = strtoll(json_string_value(v), NULL, 10);
+	if ((v = json_object_get(ds.settings, "recipients.day")) != NULL)
+		lim[1] = strtoll(json_string_value(v), NULL, 10);
+	db_sender_free(&ds);
+	if (limits_shared_status(ctx->db, name, time(NULL), &st, cause) == -1)
+		return -1;
+	json_object_set_new(item, "connections_today",
+	    cmd_user_against(st.count[LIM_DAY], lim[0]));
+	json_object_set_new(item, "recipients_today",
+	    cmd_user_against(st.count[LIM_RCPT_DAY], lim[1]));
+	return 0;
+}
+
 int
 cmd_user_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
 	const char	*after, *domain = cmd_arg_str(args, "domain");
 	char		*dom = NULL, *cause = NULL;
+	json_t		*item;
+	size_t		 i;
 	int		 limit, rc;
 
 	if (cmd_page(args, &limit, &after, err) == -1)
@@ -118,16 +169,73 @@ cmd_user_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
 	    "kind"), cmd_arg_bool(args, "locked"), cmd_arg_str(args, "search"),
 	    after, limit, result, &cause);
 	free(dom);
-	return rc == -1 ? cmd_db_fail(ctx, cause, err) : 0;
+	if (rc == -1)
+		return cmd_db_fail(ctx, cause, err);
+	json_array_foreach(json_object_get(*result, "items"), i, item) {
+		if (cmd_user_today(ctx, item, &cause) == -1) {
+			json_decref(*result);
+			*result = NULL;
+			return cmd_db_fail(ctx, cause, err);
+		}
+	}
+	return 0;
+}
+
+/* When a window resets, as the database shows times. */
+static json_t *
+cmd_user_time(time_t t)
+{
+	struct tm	tm;
+	char		buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* Each window's count, limit and reset time, after the settings. */
+static int
+cmd_user_counters(struct cmd_ctx *ctx, const char *name, json_t *u,
+    char **cause)
+{
+	struct limits_status	 st;
+	json_t			*set = json_object_get(u, "settings"), *all, *c;
+	char			 key[64];
+	int			 w;
+
+	if (limits_shared_status(ctx->db, name, time(NULL), &st, cause) == -1)
+		return -1;
+	all = json_object();
+	for (w = 0; w < LIM_NWINDOWS; w++) {
+		snprintf(key, sizeof key, "%s%s", w < LIM_NCONN ? "limit." : "",
+		    limits_window_name(w));
+		c = json_pack("{s:I,s:I,s:o}", "count", (json_int_t)st.count[w],
+		    "limit", json_integer_value(json_object_get(set, key)),
+		    "resets", cmd_user_time(st.end[w]));
+		if (w == LIM_RCPT_DAY)
+			json_object_set_new(c, "pending", json_integer(
+			    st.pending));
+		json_object_set_new(all, limits_window_name(w), c);
+	}
+	json_object_set_new(u, "counters", all);
+	return 0;
 }
 
 int
 cmd_user_show(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
-	*result = cmd_user_visible(ctx, cmd_arg_str(args, "name"), "name",
-	    err);
-	return *result != NULL ? 0 : -1;
+	const char	*name = cmd_arg_str(args, "name");
+	char		*cause = NULL;
+
+	if ((*result = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	if (cmd_user_counters(ctx, name, *result, &cause) == -1) {
+		json_decref(*result);
+		*result = NULL;
+		return cmd_db_fail(ctx, cause, err);
+	}
+	return 0;
 }
 
 /* Run fn on a user the actor may see; reply with the user as it is now. */
@@ -263,4 +371,25 @@ cmd_user_passwd(struct cmd_ctx *ctx, json_t *args, json_t **result,
 		return cmd_db_fail(ctx, cause, err);
 	*result = json_pack("{s:s,s:b}", "name", name, "password_changed", 1);
 	return 0;
+}
+
+/*
+ * The counters belong to the relay, which writes them back in batches:
+ * it is told, and writes the zeros with its next batch; without a relay
+ * in the process the stored counters go at once.
+ */
+int
+cmd_user_reset_counters(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	json_t		*u;
+	char		*cause = NULL;
+
+	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	json_decref(u);
+	if (limits_shared_reset(ctx->db, name, &cause) == -1)
+		return cmd_db_fail(ctx, cause, err);
+	return cmd_user_show(ctx, args, result, err);
 }

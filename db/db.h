@@ -117,6 +117,29 @@ int		 db_user_auth(struct db *, const char *name, char **hash,
 int		 db_ip_owner(struct db *, const uint8_t addr[16], char **user,
 		    char **domain, char **cause);
 
+/*
+ * What the relay checks of a sending user, per connection and message:
+ * filled by db_sender_get (0), 1 when there is no such user, -1 on error.
+ * settings holds the user's stored (non-default) settings, KEY -> text;
+ * db_sender_free releases it.
+ */
+struct db_sender {
+	int64_t		 id;
+	char		 name[256];
+	char		 kind[8];	/* ip, smtp, domain */
+	char		 domain[256];
+	int		 domain_active;
+	int		 locked;	/* a lock in force now */
+	int64_t		 lock_until;	/* 0: until an admin unlocks */
+	char		 lock_reason[256];
+	json_t		*settings;
+};
+int		 db_sender_get(struct db *, const char *name,
+		    struct db_sender *, char **cause);
+void		 db_sender_free(struct db_sender *);
+/* 1 when the domain is known (whether its filter is on or off), else 0. */
+int		 db_domain_known(struct db *, const char *name, char **cause);
+
 /* Identities: created on first sight by the relay (db_identity_seen). */
 int		 db_identity_seen(struct db *, const char *user,
 		    const char *identity, int spam, char **cause);
@@ -190,6 +213,13 @@ struct db_logq {
 int		 db_log_search(struct db *, char *const *scope,
 		    const struct db_logq *, const char *after, int limit,
 		    json_t **out, char **cause);
+/*
+ * Delete at most max rows older than before (oldest first), except rows
+ * that still hold a quarantined or archived file; *deleted says how many
+ * went, so that a caller purges in small steps.
+ */
+int		 db_log_purge(struct db *, int64_t before, int max,
+		    int64_t *deleted, char **cause);
 /* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (UTC) or epoch seconds. */
 int		 db_time_parse(const char *, int64_t *);
 
@@ -207,6 +237,8 @@ int		 db_counter_put(struct db *, const char *user,
 int		 db_counter_get(struct db *, const char *user,
 		    const char *window, int64_t *start, int64_t *count,
 		    char **cause);
+/* Forget every counter of a user. */
+int		 db_counter_reset(struct db *, const char *user, char **cause);
 
 /* DKIM keys. */
 int		 db_dkim_add(struct db *, const char *domain,

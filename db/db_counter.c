@@ -67,3 +67,17 @@ db_counter_get(struct db *db, const char *user, const char *window,
 	sqlite3_reset(st);
 	return rc == 1 ? 0 : rc == 0 ? 1 : -1;
 }
+
+int
+db_counter_reset(struct db *db, const char *user, char **cause)
+{
+	static const char	 sql[] = "DELETE FROM counters WHERE user_id = :u";
+	sqlite3_stmt		*st;
+	int64_t			 uid;
+
+	if (db_user_id(db, user, &uid, NULL, cause) == -1 ||
+	    (st = db_prep(db, sql, cause)) == NULL)
+		return -1;
+	db_bind_int(st, ":u", uid);
+	return db_step_done(db, st, cause);
+}

@@ -367,3 +367,34 @@ db_archive_add(struct db *db, int64_t log_id, const char *path,
 
 	return log_file_add(db, sql, log_id, path, size, cause);
 }
+
+/*
+ * Rows with a quarantined or archived file stay until that file is dealt
+ * with, so that no file is left without its row.  Oldest first through
+ * log_time; each call is one short write, so the relay's own writes wait
+ * at most for one batch.
+ */
+int
+db_log_purge(struct db *db, int64_t before, int max, int64_t *deleted,
+    char **cause)
+{
+	static const char	 sql[] = "DELETE FROM log WHERE id IN"
+	    " (SELECT l.id FROM log l WHERE l.time < :before"
+	    " AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.log_id = l.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM archive a WHERE a.log_id = l.id)"
+	    " ORDER BY l.time LIMIT :max)";
+	sqlite3_stmt		*st;
+
+	*deleted = 0;
+	if (max <= 0)
+		return db_fail(db, cause, DB_EINVAL, "max",
+		    "a purge deletes at least one row at a time");
+	if ((st = db_prep(db, sql, cause)) == NULL)
+		return -1;
+	db_bind_int(st, ":before", before);
+	db_bind_int(st, ":max", max);
+	if (db_step_done(db, st, cause) == -1)
+		return -1;
+	*deleted = sqlite3_changes(db->h);
+	return 0;
+}
