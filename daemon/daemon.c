@@ -231,18 +231,30 @@ daemon_sigblock(int block)
 }
 
 struct daemon_loop {
-	struct event_base	*base;
-	void			(*reload)(void *);
-	void			*arg;
+	struct event_base		*base;
+	const struct daemon_hooks	*hooks;
+	int				 stopping;
 };
+
+void
+daemon_loop_end(struct event_base *base)
+{
+	event_base_loopbreak(base);
+}
 
 static void
 daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon_loop	*dl = arg;
 
+	if (dl->stopping || dl->hooks->stop == NULL) {
+		log_info("%s: stopping now", strsignal(sig));
+		event_base_loopbreak(dl->base);
+		return;
+	}
 	log_info("%s: stopping", strsignal(sig));
-	event_base_loopbreak(dl->base);
+	dl->stopping = 1;
+	dl->hooks->stop(dl->hooks->arg);
 }
 
 static void
@@ -251,18 +263,17 @@ daemon_on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon_loop	*dl = arg;
 
 	log_info("SIGHUP: reloading the configuration");
-	dl->reload(dl->arg);
+	dl->hooks->reload(dl->hooks->arg);
 }
 
 int
-daemon_loop(void (*reload)(void *), void *arg, char **cause)
+daemon_loop(struct event_base *base, const struct daemon_hooks *hooks,
+    char **cause)
 {
-	struct daemon_loop	 dl = { NULL, reload, arg };
+	struct daemon_loop	 dl = { base, hooks, 0 };
 	struct event		*ev[3] = { NULL, NULL, NULL };
 	int			 i, rc = -1;
 
-	if ((dl.base = event_base_new()) == NULL)
-		return ipc_cause(cause, "libevent: cannot make an event base");
 	ev[0] = evsignal_new(dl.base, SIGTERM, daemon_on_stop, &dl);
 	ev[1] = evsignal_new(dl.base, SIGINT, daemon_on_stop, &dl);
 	ev[2] = evsignal_new(dl.base, SIGHUP, daemon_on_hup, &dl);
@@ -281,6 +292,5 @@ done:
 	for (i = 0; i < 3; i++)
 		if (ev[i] != NULL)
 			event_free(ev[i]);
-	event_base_free(dl.base);
 	return rc;
 }

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+struct event_base;
+
 /*
  * Lock the pid file (created when missing).  0: locked, ours.  1: another
  * outfilterd holds it; *running is its pid (0 if unreadable).  -1: error
@@ -37,10 +39,26 @@ int	daemon_drop_privileges(const char *user, const char *const *paths,
 /* Block (1) or unblock (0) the signals the main loop handles. */
 void	daemon_sigblock(int block);
 
+/* What the main loop calls on signals. */
+struct daemon_hooks {
+	void	(*reload)(void *);	/* SIGHUP */
+	/*
+	 * SIGTERM, SIGINT: begin stopping, and call daemon_loop_end() once
+	 * done (NULL: the loop ends at once).  A second signal ends the
+	 * loop at once.
+	 */
+	void	(*stop)(void *);
+	void	*arg;
+};
+
 /*
- * The main thread's event loop: SIGHUP calls reload(arg); SIGTERM and
- * SIGINT end the loop.  Returns 0 when stopped by a signal, -1 on error.
+ * The main thread's event loop on base (made by the caller, so that
+ * other parts can put their events on it first).  Returns 0 when stopped
+ * by a signal, -1 on error.
  */
-int	daemon_loop(void (*reload)(void *), void *arg, char **cause);
+int	daemon_loop(struct event_base *, const struct daemon_hooks *,
+	    char **cause);
+/* End the loop (from inside it). */
+void	daemon_loop_end(struct event_base *);
 
 #endif

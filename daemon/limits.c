@@ -583,6 +583,7 @@ limits_reset(struct limits *l, const char *user)
 	if ((u = lim_user_get(l, NULL, user, 0, &cause)) != NULL) {
 		memset(u->start, 0, sizeof u->start);
 		memset(u->count, 0, sizeof u->count);
+		u->npend = 0;
 		u->dirty = 1;
 	}
 	pthread_mutex_unlock(&l->mtx);

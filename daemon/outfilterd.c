@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <sodium.h>
 
 #include "conf.h"
@@ -28,6 +29,9 @@
 #include "db.h"
 #include "log.h"
 #include "passwd.h"
+#include "policy.h"
+#include "smtp.h"
+#include "worker.h"
 
 #define OFD_ADMIN		"admin"
 #define OFD_ADMIN_PWFILE	"admin.password"
@@ -38,6 +42,10 @@ struct ofd {
 	struct config	*conf;
 	struct control	*control;
 	struct db	*db;
+	struct event_base *base;
+	struct policy	*policy;
+	struct worker_pool *pool;
+	struct smtp_server *smtp;
 	const char	*file;		/* absolute, or NULL: built-in defaults */
 	char		 basedir[PATH_MAX];
 	int		 foreground;
@@ -216,6 +224,8 @@ ofd_reload(void *arg)
 	o->conf = c;
 	ofd_log_setup(o, o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	control_reload(o->control, c);
+	policy_reload(o->policy, c);
+	smtp_server_reload(o->smtp, c);
 	log_info("config: reloaded %s", o->file ? o->file : "the built-in "
 	    "defaults");
 }
@@ -250,6 +260,7 @@ ofd_drop(struct ofd *o)
 		db, wal, shm,
 		conf_str(o->conf, CONF_daemon_pid_file),
 		control_socket_path(o->control),
+		smtp_server_spool_dir(o->smtp),
 		NULL
 	};
 
@@ -279,9 +290,59 @@ ofd_pidfile(const struct config *conf)
 	}
 }
 
+static void
+ofd_stopped(void *arg)
+{
+	struct ofd	*o = arg;
+
+	daemon_loop_end(o->base);
+}
+
+/* SIGTERM: the SMTP sessions finish their messages first. */
+static void
+ofd_stop(void *arg)
+{
+	struct ofd	*o = arg;
+
+	smtp_server_stop(o->smtp, ofd_stopped, o);
+}
+
+/*
+ * The event loop, the policy, the worker pool and the SMTP listeners
+ * (bound now: port 25 needs root; accepting starts after the drop).
+ */
+static void
+ofd_smtp_open(struct ofd *o)
+{
+	char	*cause = NULL;
+
+	if ((o->base = event_base_new()) == NULL)
+		fatal_status(EX_OSERR, "libevent: cannot make an event base");
+	if ((o->policy = policy_open(o->conf, &cause)) == NULL)
+		fatal_status(EX_UNAVAILABLE, "policy: %s", cause);
+	if ((o->pool = worker_pool_new(o->base, conf_int(o->conf,
+	    CONF_daemon_worker_threads), &cause)) == NULL)
+		fatal_status(EX_OSERR, "%s", cause);
+	if ((o->smtp = smtp_server_open(o->conf, o->base, o->policy, o->pool,
+	    &cause)) == NULL)
+		fatal_status(EX_UNAVAILABLE, "%s", cause);
+}
+
+/* In this order: no session, no job, then what they used. */
+static void
+ofd_smtp_close(struct ofd *o)
+{
+	smtp_server_abort(o->smtp);
+	worker_pool_free(o->pool);
+	smtp_server_close(o->smtp);
+	policy_close(o->policy);
+	event_base_free(o->base);
+}
+
 static int
 ofd_run(struct ofd *o)
 {
+	struct daemon_hooks hooks = { ofd_reload, ofd_stop, o };
 	struct db	*cdb;
 	char		*cause = NULL;
 
@@ -298,19 +359,23 @@ ofd_run(struct ofd *o)
 	daemon_sigblock(1);
 	if ((o->control = control_open(o->conf, cdb, &cause)) == NULL)
 		fatal_status(EX_UNAVAILABLE, "control: %s", cause);
+	ofd_smtp_open(o);
 	if (daemon_pidfile_write(&cause) == -1)
 		fatal_status(EX_CANTCREAT, "%s", cause);
 	ofd_drop(o);
 	if (control_start(o->control, &cause) == -1)
 		fatal_status(EX_OSERR, "control: %s", cause);
+	if (smtp_server_start(o->smtp, &cause) == -1)
+		fatal_status(EX_OSERR, "%s", cause);
 	log_info("outfilterd %s started (pid %ld)", PACKAGE_VERSION,
 	    (long)getpid());
 	if (!o->foreground) {
 		daemon_ready();
 		ofd_log_setup(o, LOG_TO_SYSLOG);
 	}
-	if (daemon_loop(ofd_reload, o, &cause) == -1)
+	if (daemon_loop(o->base, &hooks, &cause) == -1)
 		log_warnx("%s", cause);
+	ofd_smtp_close(o);
 	control_close(o->control);
 	db_close(o->db);
 	daemon_pidfile_remove();
@@ -356,6 +421,8 @@ main(int argc, char *argv[])
 		fatal("getcwd");
 	o.file = ofd_config_file(given, o.basedir);
 	if ((o.conf = conf_load(o.file, o.basedir, &cause)) == NULL)
+		fatal_status(EX_CONFIG, "%s", cause);
+	if (check && smtp_conf_check(o.conf, &cause) == -1)
 		fatal_status(EX_CONFIG, "%s", cause);
 	if (check)
 		printf("configuration OK\n");

@@ -599,7 +599,8 @@ policy_record(struct policy *p, const struct txn_record *r)
 	}
 	relayed = r->status != NULL && strcmp(r->status, "relayed") == 0 ?
 	    (int64_t)r->nrcpts : 0;
-	if (limits_settle(p->limits, db, s->user, s->user_id, s, relayed,
+	if (limits_settle(p->limits, db, s->user, s->user_id,
+	    r->pending_token != NULL ? r->pending_token : s, relayed,
 	    time(NULL), &cause) == -1) {
 		log_warnx("counters of %s: %s", s->user, cause);
 		free(cause);

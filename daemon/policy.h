@@ -56,6 +56,12 @@ struct txn_record {
 	 * pending until this record settles them.
 	 */
 	size_t			  npending;
+	/*
+	 * The struct sender that policy_rcpt() was given, as an identity
+	 * only (never dereferenced): its pending recipients are settled here.
+	 * NULL: sender itself.
+	 */
+	const void		 *pending_token;
 	const char		 *header_from;	/* NULL if none */
 	const char		 *subject;	/* NULL if none */
 	size_t			  size;

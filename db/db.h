@@ -259,4 +259,19 @@ int		 db_newdomain_get(struct db *, const char *domain,
 /* Counts for status: domains, users by kind, locks, log rows of 24 h. */
 int		 db_status(struct db *, json_t **out, char **cause);
 
+/*
+ * The builtin spam classifier's token store.  db_spam_learn counts one
+ * message: its distinct tokens and the ham or spam total, atomically.
+ * db_spam_load calls fn for every stored token (fn returns -1 to stop:
+ * out of memory).
+ */
+typedef int db_spam_token_fn(void *arg, const char *token, int64_t ham,
+		    int64_t spam);
+int		 db_spam_learn(struct db *, char *const *tokens, size_t n,
+		    int is_spam, char **cause);
+int		 db_spam_totals(struct db *, int64_t *ham, int64_t *spam,
+		    char **cause);
+int		 db_spam_load(struct db *, db_spam_token_fn *, void *arg,
+		    char **cause);
+
 #endif

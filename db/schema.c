@@ -256,7 +256,27 @@ static const char db_schema_1[] =
 
 "PRAGMA user_version = 1;";
 
+/*
+ * The builtin spam classifier's token store: per token, how many ham and
+ * spam messages held it; the message totals in a single row.
+ */
+static const char db_schema_2[] =
+"CREATE TABLE spam_tokens ("
+"  token TEXT PRIMARY KEY,"
+"  ham INTEGER NOT NULL DEFAULT 0 CHECK (ham >= 0),"
+"  spam INTEGER NOT NULL DEFAULT 0 CHECK (spam >= 0)"
+") STRICT, WITHOUT ROWID;"
+"CREATE TABLE spam_totals ("
+"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+"  ham INTEGER NOT NULL CHECK (ham >= 0),"
+"  spam INTEGER NOT NULL CHECK (spam >= 0)"
+") STRICT;"
+"INSERT INTO spam_totals(id, ham, spam) VALUES (1, 0, 0);"
+
+"PRAGMA user_version = 2;";
+
 const char *const db_migrations[] = {
 	db_schema_1,
+	db_schema_2,
 };
 const int db_nmigrations = sizeof db_migrations / sizeof db_migrations[0];

@@ -75,7 +75,8 @@ of_launch() {
 	"$OUTFILTERD" -d -c "$T/outfilterd.conf" >>"$T/daemon.log" 2>&1 &
 	of_pid=$!
 	for _ in $(seq 100); do
-		[ -S "$T/run/control" ] && return 0
+		# Ready once it says so: privileges are dropped by then.
+		[ -S "$T/run/control" ] && grep -q 'started (pid' "$T/daemon.log" && return 0
 		kill -0 "$of_pid" 2>/dev/null || break
 		sleep 0.05
 	done
