@@ -154,6 +154,18 @@ is() {
 	else of_result 1 "$1" "wanted: $2" "got:    $3"; fi
 }
 
+# chat WHAT PORT [--source A] [--tls] <<SCRIPT: one SMTP conversation
+# through tests/integration/smtpchat.py, one test.
+CHAT=$OF_SRCDIR/tests/integration/smtpchat.py
+chat() {
+	local what=$1 rc; shift
+	/usr/bin/python3 "$CHAT" "$@" >"$OUT" 2>"$ERR"; rc=$?
+	of_result "$rc" "$what"
+}
+
+# outbox: how many messages the maildir next hop holds.
+outbox() { find "$T/outbox/new" -type f 2>/dev/null | wc -l; }
+
 # jq_get EXPR: evaluate a Python expression on the JSON in $OUT (as j).
 jget() {
 	/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$OUT" "$1"

@@ -4,14 +4,7 @@
 # From: headers, 8-bit and long lines.  Each message is checked in the
 # outbox as the next hop got it.
 . "$OF_SRCDIR/tests/integration/lib.sh"
-CHAT=$OF_SRCDIR/tests/integration/smtpchat.py
 
-chat() {
-	local what=$1 rc; shift
-	/usr/bin/python3 "$CHAT" "$@" >"$OUT" 2>"$ERR"; rc=$?
-	of_result "$rc" "$what"
-}
-outbox() { find "$T/outbox/new" -type f 2>/dev/null | wc -l; }
 newest() { ls -t "$T/outbox/new"/* 2>/dev/null | head -n 1; }
 # no_bare FILE: the maildir next hop stores lines with LF (each CRLF it
 # got becomes LF), so a bare CR that slipped through would still be a CR.

@@ -3,16 +3,7 @@
 # server answers" conversations (TESTING.md cases 1-12d), through the real
 # daemon with an IP user for 127.0.0.1 and the maildir next hop.
 . "$OF_SRCDIR/tests/integration/lib.sh"
-CHAT=$OF_SRCDIR/tests/integration/smtpchat.py
 
-# chat WHAT PORT [--source A] [--tls] <<SCRIPT: one conversation, one test.
-chat() {
-	local what=$1 rc; shift
-	/usr/bin/python3 "$CHAT" "$@" >"$OUT" 2>"$ERR"; rc=$?
-	of_result "$rc" "$what"
-}
-# messages in the outbox
-outbox() { find "$T/outbox/new" -type f 2>/dev/null | wc -l; }
 
 of_start "[smtp]" "max_recipients = 3" "idle_timeout = 5" \
     "max_unknown_commands = 6" "max_connections_per_ip = 4" \

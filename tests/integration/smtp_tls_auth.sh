@@ -2,13 +2,7 @@
 # STARTTLS and SMTP AUTH on the submission listeners (TESTING.md cases
 # 13-19c), with an SMTP AUTH user and the real policy behind it.
 . "$OF_SRCDIR/tests/integration/lib.sh"
-CHAT=$OF_SRCDIR/tests/integration/smtpchat.py
 
-chat() {
-	local what=$1 rc; shift
-	/usr/bin/python3 "$CHAT" "$@" >"$OUT" 2>"$ERR"; rc=$?
-	of_result "$rc" "$what"
-}
 b64() { printf "$1" | base64 -w0; }
 
 SUBS_PORT=$(free_port)
