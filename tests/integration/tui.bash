@@ -20,12 +20,26 @@ tui_cleanup() {
 trap tui_cleanup EXIT
 
 # tui_start [ARGS]: the console in an 80x24 pane.  When it ends, the shell
-# says how, and the pane stays for the test to read.
+# says how, and the pane stays for the test to read.  TUI_ENV, if set, is
+# put before the command (e.g. TUI_ENV=NO_COLOR=1).
 tui_start() {
 	tx -f /dev/null new-session -d -x 80 -y 24 \
-	    "$TUI -c $T/outfilterd.conf $*; echo \"outfilter-tui exited with \$?\"; sleep 600" ||
+	    "${TUI_ENV:-} $TUI -c $T/outfilterd.conf $*; echo \"outfilter-tui exited with \$?\"; sleep 600" ||
 	    of_bail "tmux cannot start"
 	tx set-option -g escape-time 0
+}
+
+# tui_stop: end the tmux server and wait until its process is gone, so
+# that the next tui_start does not reach a server still shutting down.
+tui_stop() {
+	local pid deadline=$(( $(date +%s%3N) + 5000 ))
+	pid=$(tx display-message -p '#{pid}') || of_bail "no tmux server to stop"
+	tx kill-server 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$(date +%s%3N)" -ge "$deadline" ] && of_bail "tmux does not stop"
+		sleep 0.05
+	done
+	rm -f "$TMUX_SOCK"
 }
 
 # The console's pid: the child of the pane's shell.

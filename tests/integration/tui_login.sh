@@ -35,7 +35,7 @@ ctl domain add example.com >/dev/null
 dpw=$(secret 'domain admin secret')
 ok "a domain admin" ctl admin add dom1 --role domain --domain example.com --password-file "$dpw"
 printf 'user = dom1\npassword = domain admin secret\n' >"$creds"
-tx kill-session
+tui_stop
 tui_start
 sees "credentials from the file log in without a dialog" 'dom1 \(domain admin\)' 10
 sees_not "no login dialog" 'Log in to outfilterd'

@@ -26,9 +26,8 @@ keys Enter Q
 wait_for 'outfilter-tui exited with 0' 5
 is "quits cleanly" 0 "$(alt_screen)"
 
-tx kill-session
-tx -f /dev/null new-session -d -x 80 -y 24 \
-    "NO_COLOR=1 $TUI -c $T/outfilterd.conf; echo \"outfilter-tui exited with \$?\"; sleep 600"
+tui_stop
+TUI_ENV=NO_COLOR=1 tui_start
 sees "runs with NO_COLOR" 'Main menu'
 # The selection is reverse video, colour or not: the first entry's row.
 sel=$(tx capture-pane -p -e | grep 'Manage users' | head -n 1)
