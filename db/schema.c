@@ -275,8 +275,34 @@ static const char db_schema_2[] =
 
 "PRAGMA user_version = 2;";
 
+/*
+ * Abuse control: lock notices in a language with an optional HTML body;
+ * one row per spam message, so that "more than lock.threshold within
+ * lock.window minutes" is a count over an index and survives a restart;
+ * the quarantine remembers the envelope a release must relay with.
+ */
+static const char db_schema_3[] =
+"ALTER TABLE templates ADD COLUMN language TEXT NOT NULL DEFAULT 'en';"
+"ALTER TABLE templates ADD COLUMN html TEXT;"
+"CREATE TABLE spam_hits ("
+"  id INTEGER PRIMARY KEY,"
+"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+"  identity_id INTEGER REFERENCES identities(id) ON DELETE CASCADE,"
+"  time INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX spam_hits_user ON spam_hits(user_id, time);"
+"CREATE INDEX spam_hits_identity ON spam_hits(identity_id, time)"
+"  WHERE identity_id IS NOT NULL;"
+"ALTER TABLE quarantine ADD COLUMN sender TEXT NOT NULL DEFAULT '';"
+"ALTER TABLE quarantine ADD COLUMN rcpts TEXT NOT NULL DEFAULT '[]';"
+"ALTER TABLE quarantine ADD COLUMN deleted_at INTEGER;"
+"ALTER TABLE quarantine ADD COLUMN deleted_by TEXT;"
+
+"PRAGMA user_version = 3;";
+
 const char *const db_migrations[] = {
 	db_schema_1,
 	db_schema_2,
+	db_schema_3,
 };
 const int db_nmigrations = sizeof db_migrations / sizeof db_migrations[0];
