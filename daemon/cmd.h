@@ -12,6 +12,7 @@
 
 struct db;
 struct config;
+struct spam_service;
 
 /* Who sends a command, as the ZAP handler established it. */
 struct actor {
@@ -25,6 +26,7 @@ struct daemon_info {
 	time_t			 started;
 	pid_t			 pid;
 	const struct config	*config;
+	struct spam_service	*spam;		/* the daemon's spam engine */
 };
 
 struct cmd_ctx {
@@ -32,6 +34,7 @@ struct cmd_ctx {
 	const struct actor		*actor;
 	const struct ipc_cmd		*cmd;
 	const struct daemon_info	*info;
+	json_t				*events;	/* cmd_event()'s, unsent */
 };
 
 /*
@@ -79,5 +82,20 @@ json_t		*cmd_user_visible(struct cmd_ctx *, const char *name,
 /* Check a new password's length and hash it; -1 with err. */
 int		 cmd_passwd_hash(const char *password, char *hash,
 		    struct ipc_error *);
+
+/*
+ * Events of a command (cmd_events.c), published by cmd_event_flush() once
+ * its change is saved, dropped when it is rolled back.  cmd_event() takes
+ * fields over.
+ */
+void		 cmd_event(struct cmd_ctx *, const char *type, json_t *fields);
+void		 cmd_event_flush(struct cmd_ctx *, int saved);
+/*
+ * A manual lock or unlock (type EVENT_LOCK or EVENT_UNLOCK) of user u (an
+ * object with "name" and "domain", as user show gives it), or of one of
+ * its identities; reason and duration come from args.
+ */
+void		 cmd_event_lock(struct cmd_ctx *, const char *type, json_t *u,
+		    const char *identity, json_t *args);
 
 #endif

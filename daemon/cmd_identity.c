@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "events.h"
 
 int
 cmd_identity_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
@@ -24,10 +25,14 @@ cmd_identity_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
 typedef int cmd_identity_fn(struct cmd_ctx *, const char *, const char *,
     json_t *, char **);
 
-/* Run fn on an identity of a user the actor may see. */
+/*
+ * Run fn on an identity of a user the actor may see; event (or NULL) is
+ * the type of the event to publish once saved.
+ */
 static int
 cmd_identity_change(struct cmd_ctx *ctx, json_t *args, json_t **result,
-    struct ipc_error *err, cmd_identity_fn *fn, const char *done)
+    struct ipc_error *err, cmd_identity_fn *fn, const char *done,
+    const char *event)
 {
 	const char	*user = cmd_arg_str(args, "user");
 	const char	*identity = cmd_arg_str(args, "identity");
@@ -36,9 +41,13 @@ cmd_identity_change(struct cmd_ctx *ctx, json_t *args, json_t **result,
 
 	if ((u = cmd_user_visible(ctx, user, "user", err)) == NULL)
 		return -1;
-	json_decref(u);
-	if (fn(ctx, user, identity, args, &cause) == -1)
+	if (fn(ctx, user, identity, args, &cause) == -1) {
+		json_decref(u);
 		return cmd_db_fail(ctx, cause, err);
+	}
+	if (event != NULL)
+		cmd_event_lock(ctx, event, u, identity, args);
+	json_decref(u);
 	*result = json_pack("{s:s,s:s,s:b}", "user", user, "identity",
 	    identity, done, 1);
 	return 0;
@@ -73,7 +82,7 @@ cmd_identity_lock(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
 	return cmd_identity_change(ctx, args, result, err,
-	    cmd_identity_do_lock, "locked");
+	    cmd_identity_do_lock, "locked", EVENT_LOCK);
 }
 
 int
@@ -81,7 +90,7 @@ cmd_identity_unlock(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
 	return cmd_identity_change(ctx, args, result, err,
-	    cmd_identity_do_unlock, "unlocked");
+	    cmd_identity_do_unlock, "unlocked", EVENT_UNLOCK);
 }
 
 int
@@ -89,5 +98,5 @@ cmd_identity_reset(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
 	return cmd_identity_change(ctx, args, result, err,
-	    cmd_identity_do_reset, "reset");
+	    cmd_identity_do_reset, "reset", NULL);
 }

@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "spam.h"
 
 int
 cmd_status(struct cmd_ctx *ctx, json_t *args, json_t **result,
@@ -21,6 +22,8 @@ cmd_status(struct cmd_ctx *ctx, json_t *args, json_t **result,
 	}
 	json_object_update(o, counts);
 	json_decref(counts);
+	if (ctx->info != NULL && ctx->info->spam != NULL)
+		spam_service_status(ctx->info->spam, o);
 	*result = o;
 	return 0;
 }

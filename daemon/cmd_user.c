@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "db.h"
+#include "events.h"
 #include "limit.h"
 #include "passwd.h"
 
@@ -297,14 +298,20 @@ int
 cmd_user_lock(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
-	return cmd_user_change(ctx, args, result, err, cmd_user_do_lock);
+	if (cmd_user_change(ctx, args, result, err, cmd_user_do_lock) == -1)
+		return -1;
+	cmd_event_lock(ctx, EVENT_LOCK, *result, NULL, args);
+	return 0;
 }
 
 int
 cmd_user_unlock(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
-	return cmd_user_change(ctx, args, result, err, cmd_user_do_unlock);
+	if (cmd_user_change(ctx, args, result, err, cmd_user_do_unlock) == -1)
+		return -1;
+	cmd_event_lock(ctx, EVENT_UNLOCK, *result, NULL, args);
+	return 0;
 }
 
 int

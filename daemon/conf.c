@@ -18,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <ini.h>
 
 #include "conf.h"
+#include "nrd.h"
+#include "spam.h"
 
 const struct conf_setting conf_settings[CONF_NSETTINGS] = {
 #define SETTING(sec, k, t, d, mn, mx, fl, h) \
@@ -354,13 +357,18 @@ conf_parse_uids(struct conf_in *in, const char *text, struct conf_value *v)
 	return rc;
 }
 
-/* ipc://PATH only: tcp:// would need CURVE, which is not offered. */
+/*
+ * ipc://PATH only: tcp:// would need CURVE, which is not offered.  Empty
+ * means derived for a setting whose default is empty.
+ */
 static int
 conf_parse_endpoint(struct conf_in *in, const char *text, struct conf_value *v)
 {
 	struct sockaddr_un	 sun;
 	char			*path;
 
+	if (*text == '\0' && *in->s->def == '\0')
+		return conf_text(v, "");
 	if (strncmp(text, "ipc://", 6) != 0 || text[6] == '\0') {
 		if (strncmp(text, "tcp://", 6) == 0)
 			return conf_why(in, "%s: tcp:// needs CURVE, which "
@@ -381,7 +389,82 @@ conf_parse_endpoint(struct conf_in *in, const char *text, struct conf_value *v)
 	return v->text == NULL ? conf_why(in, "out of memory") : 0;
 }
 
-/* maildir:PATH (made absolute) or smtp:HOST[:PORT]. */
+/*
+ * The HOST[:PORT] of smtp://HOST[:PORT][?OPTIONS]: a host name or IPv4
+ * address, or an IPv6 address in brackets; a port from 1 to 65535 (25
+ * when left out, as relay_smtp.c takes it).  The options are checked when
+ * the next hop is opened.
+ */
+static int
+conf_nexthop_hostport(struct conf_in *in, const char *text, const char *hp,
+    size_t len)
+{
+	const char	*port = NULL, *end = hp + len, *p;
+	long		 n = 0;
+
+	if (len > 0 && *hp == '[') {
+		if ((p = memchr(hp, ']', len)) == NULL || p == hp + 1)
+			return conf_why(in, "%s: an IPv6 next hop is written "
+			    "smtp://[ADDRESS]:PORT", text);
+		for (port = hp + 1; port < p; port++)
+			if (!isxdigit((unsigned char)*port) && *port != ':' &&
+			    *port != '.')
+				return conf_why(in, "%s: \"%.*s\" is not an "
+				    "IPv6 address", text, (int)(p - hp - 1),
+				    hp + 1);
+		hp = p + 1;
+		if (hp < end && *hp != ':')
+			return conf_why(in, "%s: want smtp://[ADDRESS]:PORT",
+			    text);
+		port = hp < end ? hp + 1 : NULL;
+	} else if ((p = memchr(hp, ':', len)) != NULL &&
+	    memchr(p + 1, ':', end - p - 1) != NULL) {
+		return conf_why(in, "%s: an IPv6 address goes in brackets, as "
+		    "smtp://[::1]:25", text);
+	} else {
+		for (p = hp; p < end && *p != ':'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' &&
+			    *p != '.' && *p != '_')
+				return conf_why(in, "%s: '%c' in the host name "
+				    "(want smtp://HOST:PORT, IPv6 as "
+				    "smtp://[::1]:25)", text, *p);
+		if (p == hp)
+			return conf_why(in, "%s: no host (want "
+			    "smtp://HOST:PORT)", text);
+		port = p < end ? p + 1 : NULL;
+	}
+	if (port == NULL)
+		return 0;
+	for (p = port; p < end && isdigit((unsigned char)*p) && n <= 65535;
+	    p++)
+		n = n * 10 + (*p - '0');
+	if (p == port || p != end || n < 1 || n > 65535)
+		return conf_why(in, "%s: the port must be a number from 1 to "
+		    "65535", text);
+	return 0;
+}
+
+/* smtp://HOST[:PORT][?OPTIONS], kept as written. */
+static int
+conf_parse_smtp_hop(struct conf_in *in, const char *text, struct conf_value *v)
+{
+	const char	*hp = text + 7;
+	size_t		 len = strcspn(hp, "?");
+	const char	*p;
+
+	for (p = text; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return conf_why(in, "%s: a space or control character "
+			    "in the next hop", text);
+	if (memchr(hp, '/', len) != NULL)
+		return conf_why(in, "%s: a next hop has no path (want "
+		    "smtp://HOST:PORT)", text);
+	if (conf_nexthop_hostport(in, text, hp, len) == -1)
+		return -1;
+	return conf_text(v, text) == -1 ? conf_why(in, "out of memory") : 0;
+}
+
+/* maildir:PATH (made absolute) or smtp://HOST[:PORT][?OPTIONS]. */
 static int
 conf_parse_nexthop(struct conf_in *in, const char *text, struct conf_value *v)
 {
@@ -395,10 +478,12 @@ conf_parse_nexthop(struct conf_in *in, const char *text, struct conf_value *v)
 		free(path);
 		return v->text == NULL ? conf_why(in, "out of memory") : 0;
 	}
-	if (strncmp(text, "smtp:", 5) == 0 && text[5] != '\0' &&
-	    strpbrk(text + 5, " \t,/") == NULL)
-		return conf_text(v, text);
-	return conf_why(in, "%s: not maildir:PATH or smtp:HOST[:PORT]", text);
+	if (strncasecmp(text, "smtp://", 7) == 0)
+		return conf_parse_smtp_hop(in, text, v);
+	if (strncasecmp(text, "smtp:", 5) == 0)
+		return conf_why(in, "%s: write the SMTP next hop as "
+		    "smtp://HOST:PORT (IPv6: smtp://[ADDRESS]:PORT)", text);
+	return conf_why(in, "%s: not maildir:PATH or smtp://HOST:PORT", text);
 }
 
 struct conf_name { const char *name; int val; };
@@ -452,6 +537,40 @@ conf_parse_user(struct conf_in *in, const char *text, struct conf_value *v)
 	return conf_text(v, text);
 }
 
+/* The spam engine: checked by the spam code, which reads it. */
+static int
+conf_parse_spamengine(struct conf_in *in, const char *text,
+    struct conf_value *v)
+{
+	char	why[256];
+
+	if (spam_spec_check(text, why, sizeof why) == -1)
+		return conf_why(in, "%s: %s", text, why);
+	return conf_text(v, text);
+}
+
+static const struct conf_name conf_spamfail[] = {
+	{ "tempfail", 0 }, { "pass", 1 }, { NULL, 0 }
+};
+
+static int
+conf_parse_spamfail(struct conf_in *in, const char *text, struct conf_value *v)
+{
+	return conf_parse_name(in, text, v, conf_spamfail,
+	    "choice: tempfail (451 4.7.1) or pass (unscanned)");
+}
+
+/* An http:// or https:// base URL (nrd.c checks it), or empty: none. */
+static int
+conf_parse_url(struct conf_in *in, const char *text, struct conf_value *v)
+{
+	char	why[256];
+
+	if (*text != '\0' && nrd_url_check(text, why, sizeof why) == -1)
+		return conf_why(in, "%s: %s", text, why);
+	return conf_text(v, text);
+}
+
 static conf_parse_fn *const conf_parsers[] = {
 	[CT_STRING] = conf_parse_string,
 	[CT_PATH] = conf_parse_path,
@@ -465,6 +584,9 @@ static conf_parse_fn *const conf_parsers[] = {
 	[CT_LOGLEVEL] = conf_parse_loglevel,
 	[CT_FACILITY] = conf_parse_facility,
 	[CT_USER] = conf_parse_user,
+	[CT_SPAMENGINE] = conf_parse_spamengine,
+	[CT_SPAMFAIL] = conf_parse_spamfail,
+	[CT_URL] = conf_parse_url,
 };
 
 static void
@@ -675,6 +797,36 @@ conf_derive(struct config *c, enum conf_id id, const char *text)
 	return 0;
 }
 
+/*
+ * [control] events: by default "events" in the control socket's
+ * directory; never the control socket itself.
+ */
+static int
+conf_derive_events(struct config *c, char **cause)
+{
+	struct sockaddr_un	 sun;
+	const char		*ctl = conf_ipc_path(c), *slash;
+	char			 buf[PATH_MAX + 32];
+
+	if (ctl != NULL && (slash = strrchr(ctl, '/')) != NULL) {
+		snprintf(buf, sizeof buf, "ipc://%.*s/events",
+		    (int)(slash - ctl), ctl);
+		if (strlen(buf + 6) >= sizeof sun.sun_path &&
+		    c->v[CONF_control_events].text[0] == '\0')
+			return ipc_cause(cause, "[control] events: the default "
+			    "%s is longer than a socket path may be; set it",
+			    buf);
+		if (conf_derive(c, CONF_control_events, buf) == -1)
+			return ipc_cause(cause, "out of memory");
+	}
+	if (strcmp(conf_str(c, CONF_control_events),
+	    conf_str(c, CONF_control_endpoint)) == 0)
+		return ipc_cause(cause, "[control] events: %s is the control "
+		    "socket; the event socket needs a path of its own",
+		    conf_str(c, CONF_control_events));
+	return 0;
+}
+
 /* The settings whose empty default is made from others. */
 static int
 conf_derive_all(struct config *c, char **cause)
@@ -689,12 +841,32 @@ conf_derive_all(struct config *c, char **cause)
 	    conf_str(c, CONF_paths_run_dir));
 	if (conf_derive(c, CONF_daemon_pid_file, buf) == -1)
 		return ipc_cause(cause, "out of memory");
+	snprintf(buf, sizeof buf, "%s/dkim.key",
+	    conf_str(c, CONF_paths_state_dir));
+	if (conf_derive(c, CONF_dkim_key_file, buf) == -1)
+		return ipc_cause(cause, "out of memory");
 	if (gethostname(host, sizeof host) == -1)
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
 	if (conf_derive(c, CONF_smtp_hostname, host) == -1)
 		return ipc_cause(cause, "out of memory");
-	return 0;
+	snprintf(buf, sizeof buf, "%s/quarantine",
+	    conf_str(c, CONF_paths_state_dir));
+	if (conf_derive(c, CONF_quarantine_dir, buf) == -1)
+		return ipc_cause(cause, "out of memory");
+	snprintf(buf, sizeof buf, "%s/archive",
+	    conf_str(c, CONF_paths_state_dir));
+	if (conf_derive(c, CONF_archive_dir, buf) == -1)
+		return ipc_cause(cause, "out of memory");
+	snprintf(buf, sizeof buf, "%s/archive.key",
+	    conf_str(c, CONF_paths_state_dir));
+	if (conf_derive(c, CONF_archive_key_file, buf) == -1)
+		return ipc_cause(cause, "out of memory");
+	snprintf(buf, sizeof buf, "postmaster@%s",
+	    conf_str(c, CONF_smtp_hostname));
+	if (conf_derive(c, CONF_notice_from, buf) == -1)
+		return ipc_cause(cause, "out of memory");
+	return conf_derive_events(c, cause);
 }
 
 struct config *

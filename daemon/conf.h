@@ -10,7 +10,8 @@
 
 enum conf_type {
 	CT_STRING, CT_PATH, CT_INT, CT_BOOL, CT_DURATION, CT_LISTEN, CT_UIDS,
-	CT_ENDPOINT, CT_NEXTHOP, CT_LOGLEVEL, CT_FACILITY, CT_USER
+	CT_ENDPOINT, CT_NEXTHOP, CT_LOGLEVEL, CT_FACILITY, CT_USER,
+	CT_SPAMENGINE, CT_SPAMFAIL, CT_URL
 };
 
 #define CONF_RESTART	0x1	/* SIGHUP leaves it alone */
@@ -44,7 +45,7 @@ struct conf_listen {
 
 struct conf_value {
 	char			*text;	/* canonical form, resolved */
-	long long		 num;	/* CT_INT, CT_BOOL, CT_DURATION, CT_LOGLEVEL, CT_FACILITY */
+	long long		 num;	/* CT_INT, CT_BOOL, CT_DURATION, CT_LOGLEVEL, CT_FACILITY, CT_SPAMFAIL (1: pass) */
 	struct conf_listen	*listen;	/* CT_LISTEN */
 	uid_t			*uids;		/* CT_UIDS */
 	size_t			 n;		/* entries of listen or uids */

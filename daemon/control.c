@@ -4,6 +4,7 @@
  * connection, and a PAIR on which the main thread sends a new
  * configuration or the order to stop.  The thread has its own database
  * handle; each command runs there, a write command in one transaction.
+ * Between commands it purges the quarantine now and then.
  */
 #define _GNU_SOURCE		/* asprintf */
 #include "config.h"
@@ -31,12 +32,17 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
+#include "policy.h"
+#include "quarantine.h"
 
 #define CONTROL_PIPE		"inproc://outfilter-control"
 /* Frames up to this many times max_frame are read and refused with
  * too_large; libzmq drops a peer sending a larger one. */
 #define CONTROL_FRAME_SLACK	4
 #define CONTROL_RCVHWM		64
+/* The quarantine's purge: first a minute after start, then hourly. */
+#define CONTROL_PURGE_FIRST	60
+#define CONTROL_PURGE_SECS	3600
 /* The ipc:// socket file: local users log in through it. */
 #define CONTROL_SOCKET_MODE	0660
 
@@ -85,7 +91,7 @@ control_sockopt(void *s, int opt, const void *v, size_t len, char **cause)
  * file left by an outfilterd that died is removed, but one that answers
  * is another daemon's.
  */
-static int
+int
 control_ipc_prepare(const char *path, char **cause)
 {
 	struct sockaddr_un	 sun;
@@ -113,7 +119,7 @@ control_ipc_prepare(const char *path, char **cause)
 		    path);
 	if (unlink(path) == -1)
 		return ipc_cause(cause, "%s: %s", path, strerror(errno));
-	log_info("removed the stale control socket %s", path);
+	log_info("removed the stale socket %s", path);
 	return 0;
 }
 
@@ -200,6 +206,12 @@ const char *
 control_socket_path(const struct control *c)
 {
 	return c->sockpath;
+}
+
+void *
+control_zmq_ctx(struct control *c)
+{
+	return c->ctx;
 }
 
 /* Read one message: identity, delimiter, body; more frames are counted. */
@@ -318,14 +330,20 @@ control_actor(struct control *c, zmq_msg_t *m, struct actor *a,
 	return rc;
 }
 
-/* Run the handler; a write command inside one transaction. */
+/*
+ * Run the handler; a write command inside one transaction, unless it
+ * opens its own (CMDF_OWNTXN: it waits on the network meanwhile, and a
+ * transaction held that long would stall the relay's writes).
+ */
 static int
 control_run(struct control *c, const struct ipc_cmd *cmd, json_t *args,
     const struct actor *a, json_t **result, struct ipc_error *err)
 {
-	struct cmd_ctx	 cx = { c->db, a, cmd, &c->info };
+	struct cmd_ctx	 cx = { c->db, a, cmd, &c->info, NULL };
 	char		*cause = NULL;
-	int		 rc, write = cmd->flags & CMDF_WRITE;
+	int		 rc;
+	int		 write = (cmd->flags & (CMDF_WRITE | CMDF_OWNTXN)) ==
+			    CMDF_WRITE;
 
 	if (write && db_begin(c->db, &cause) == -1) {
 		ipc_fail(err, IPC_E_BUSY, "", "the database is busy: %s", cause);
@@ -341,6 +359,10 @@ control_run(struct control *c, const struct ipc_cmd *cmd, json_t *args,
 	}
 	if (write && rc == -1)
 		db_rollback(c->db);
+	/* The relay forgets what it read of users, domains and ranges. */
+	if ((cmd->flags & CMDF_WRITE) && rc == 0)
+		policy_shared_changed();
+	cmd_event_flush(&cx, rc == 0);
 	if (rc == -1) {
 		json_decref(*result);
 		*result = NULL;
@@ -446,6 +468,28 @@ control_pipe_read(struct control *c)
 	return 0;
 }
 
+/*
+ * The quarantine's purge runs here, where releases and deletions run, so
+ * that a file is never removed while it is being relayed.  Returns when
+ * the next one is due.
+ */
+static time_t
+control_purge(struct control *c)
+{
+	char	*cause = NULL;
+	int64_t	 n;
+	time_t	 now = time(NULL);
+
+	if (quarantine_purge(c->db, c->conf, now, &n, &cause) == -1) {
+		log_warnx("quarantine purge: %s", cause);
+		free(cause);
+	} else if (n > 0)
+		log_info("quarantine: %lld messages and files older than %lld "
+		    "days removed", (long long)n, conf_int(c->conf,
+		    CONF_quarantine_retention_days));
+	return now + CONTROL_PURGE_SECS;
+}
+
 static void *
 control_thread(void *arg)
 {
@@ -455,9 +499,12 @@ control_thread(void *arg)
 		{ zap_socket(c->zap), 0, ZMQ_POLLIN, 0 },
 		{ c->router, 0, ZMQ_POLLIN, 0 },
 	};
+	time_t		 purge = time(NULL) + CONTROL_PURGE_FIRST, now;
 
 	for (;;) {
-		if (zmq_poll(items, 3, -1) == -1) {
+		if ((now = time(NULL)) >= purge)
+			purge = control_purge(c);
+		if (zmq_poll(items, 3, (long)(purge - now) * 1000) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warnx("control: zmq_poll: %s", zmq_strerror(errno));
@@ -471,6 +518,12 @@ control_thread(void *arg)
 			control_serve(c);
 	}
 	return NULL;
+}
+
+void
+control_set_spam(struct control *c, struct spam_service *spam)
+{
+	c->info.spam = spam;
 }
 
 int

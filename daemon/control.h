@@ -10,6 +10,7 @@
 struct config;
 struct db;
 struct control;
+struct spam_service;
 struct zap;
 
 /*
@@ -20,6 +21,16 @@ struct zap;
 struct control	*control_open(struct config *, struct db *, char **cause);
 /* The socket file, so it can be handed over when privileges drop. */
 const char	*control_socket_path(const struct control *);
+/* The spam service the spam.* commands and status use; before start. */
+void		 control_set_spam(struct control *, struct spam_service *);
+/* The ZeroMQ context, whose ZAP handler the event socket shares. */
+void		*control_zmq_ctx(struct control *);
+/*
+ * Before binding an ipc:// socket file: make its directory, and remove
+ * it when stale (left by a daemon that died); -1 when another process
+ * listens on it.
+ */
+int		 control_ipc_prepare(const char *path, char **cause);
 /* Start serving in a thread of its own. */
 int		 control_start(struct control *, char **cause);
 /* Hand the thread a new configuration (takes a reference). */
@@ -30,6 +41,8 @@ void		 control_close(struct control *);
 /* ZAP (RFC 27) handler, run inside the control thread. */
 #define ZAP_ENDPOINT	"inproc://zeromq.zap.01"
 #define ZAP_DOMAIN	"outfilter"
+/* The event socket's: the same logins, super-admins only. */
+#define ZAP_DOMAIN_EVENTS	"outfilter-events"
 
 struct zap	*zap_open(void *zmq_ctx, char **cause);
 void		*zap_socket(struct zap *);

@@ -66,7 +66,10 @@ void		 limits_free(struct limits *);
  * from a deleted one of the same name.  lim[] is the user's limit per
  * window, 0 for none.  These return 0 to go on, 1 with v filled for a
  * refusal, -1 with *cause when the counters could not be loaded (db is
- * the caller's connection, used only then).
+ * the caller's connection, used only then).  With db NULL they never
+ * block (the event loop calls them so): they use only counters already
+ * in memory and return 2, having changed nothing, when the user's are not
+ * (call again with a database).
  */
 int		 limits_connect(struct limits *, struct db *, const char *user,
 		    int64_t id, const int64_t lim[LIM_NWINDOWS], time_t now,

@@ -346,6 +346,24 @@ lim_user_get(struct limits *l, struct db *db, const char *name, int64_t id,
 	return u;
 }
 
+/*
+ * The user's counters for limits_connect/rcpt/settle (mtx held): with a
+ * database, loaded at first use; without one (the event loop, which must
+ * not block), only when already in memory: NULL then with *cause unset.
+ */
+static struct lim_user *
+lim_user_use(struct limits *l, struct db *db, const char *name, int64_t id,
+    char **cause)
+{
+	struct lim_node	*n;
+
+	if (db != NULL)
+		return lim_user_get(l, db, name, id, cause);
+	if ((n = lim_find(&l->users, name, strlen(name))) == NULL)
+		return NULL;
+	return lim_user_get(l, NULL, name, id, cause);
+}
+
 /* Start the windows that have passed over at zero. */
 static void
 lim_user_roll(struct lim_user *u, time_t now)
@@ -409,9 +427,9 @@ limits_connect(struct limits *l, struct db *db, const char *user, int64_t id,
 	int		 w, over;
 
 	pthread_mutex_lock(&l->mtx);
-	if ((u = lim_user_get(l, db, user, id, cause)) == NULL) {
+	if ((u = lim_user_use(l, db, user, id, cause)) == NULL) {
 		pthread_mutex_unlock(&l->mtx);
-		return -1;
+		return db == NULL ? 2 : -1;
 	}
 	lim_user_roll(u, now);
 	if ((over = lim_conn_over(u, lim, now)) == -1) {
@@ -491,9 +509,9 @@ limits_rcpt(struct limits *l, struct db *db, const char *user, int64_t id,
 	int			 over;
 
 	pthread_mutex_lock(&l->mtx);
-	if ((u = lim_user_get(l, db, user, id, cause)) == NULL) {
+	if ((u = lim_user_use(l, db, user, id, cause)) == NULL) {
 		pthread_mutex_unlock(&l->mtx);
-		return -1;
+		return db == NULL ? 2 : -1;
 	}
 	lim_user_roll(u, now);
 	over = limit > 0 && u->count[LIM_RCPT_DAY] + lim_pending(u, now) >=
@@ -516,9 +534,10 @@ limits_settle(struct limits *l, struct db *db, const char *user, int64_t id,
 	size_t		 i;
 
 	pthread_mutex_lock(&l->mtx);
-	if ((u = lim_user_get(l, db, user, id, cause)) == NULL) {
+	if ((u = lim_user_use(l, db, user, id, cause)) == NULL) {
 		pthread_mutex_unlock(&l->mtx);
-		return -1;
+		/* Not in memory: nothing pending; relayed ones need loading. */
+		return db != NULL ? -1 : relayed > 0 ? 2 : 0;
 	}
 	for (i = 0; i < u->npend; i++) {
 		if (u->pend[i].token == token) {

@@ -99,9 +99,12 @@ msglog_insert(struct db *db, pthread_mutex_t *write_mtx,
 	    r->reason, reason, sizeof reason);
 	rec.reason = reason;
 	rec.reply = r->next_hop_reply;
-	pthread_mutex_lock(write_mtx);
-	rc = db_log_add(db, &rec, NULL, cause);
-	pthread_mutex_unlock(write_mtx);
+	rec.time = (int64_t)r->when;
+	if (write_mtx != NULL)
+		pthread_mutex_lock(write_mtx);
+	rc = db_log_add(db, &rec, r->log_id, cause);
+	if (write_mtx != NULL)
+		pthread_mutex_unlock(write_mtx);
 	return rc;
 }
 

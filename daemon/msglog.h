@@ -8,7 +8,11 @@
 struct db;
 struct txn_record;
 
-/* One row for a transaction of an identified sender; -1 with *cause. */
+/*
+ * One row for a transaction of an identified sender; -1 with *cause.
+ * The insert is made under write_mtx; NULL: the caller holds it (a batch
+ * of rows in one transaction).
+ */
 int	msglog_record(struct db *, pthread_mutex_t *write_mtx,
 	    const struct txn_record *, char **cause);
 /*

@@ -27,16 +27,28 @@
 #include "control.h"
 #include "daemon.h"
 #include "db.h"
+#include "events.h"
 #include "log.h"
+#include "notice.h"
 #include "passwd.h"
+#include "abuse.h"
+#include "content.h"
+#include "dkim.h"
 #include "policy.h"
 #include "smtp.h"
+#include "spam.h"
 #include "worker.h"
 
 #define OFD_ADMIN		"admin"
 #define OFD_ADMIN_PWFILE	"admin.password"
 /* Random bytes of the first admin's password: 20 base64url characters. */
 #define OFD_ADMIN_PWBYTES	15
+
+/* A folder to teach the builtin spam engine (--train-ham, --train-spam). */
+struct ofd_train {
+	const char	*dir;
+	int		 is_spam;
+};
 
 struct ofd {
 	struct config	*conf;
@@ -46,6 +58,10 @@ struct ofd {
 	struct policy	*policy;
 	struct worker_pool *pool;
 	struct smtp_server *smtp;
+	struct spam_service *spam;
+	struct abuse	*abuse;
+	struct ofd_train *train;
+	size_t		 ntrain;
 	const char	*file;		/* absolute, or NULL: built-in defaults */
 	char		 basedir[PATH_MAX];
 	int		 foreground;
@@ -56,7 +72,7 @@ static void __attribute__((noreturn))
 ofd_usage(FILE *f, int status)
 {
 	fprintf(f,
-"usage: outfilterd [-dnv] [-c FILE] [--init]\n"
+"usage: outfilterd [-dnv] [-c FILE] [--init] [--train-ham DIR] [--train-spam DIR]\n"
 "  -c FILE    read FILE (default: " IPC_SYSTEM_CONFIG " if it exists,\n"
 "             else the built-in defaults, which keep everything under ./var\n"
 "             of the working directory)\n"
@@ -67,12 +83,18 @@ ofd_usage(FILE *f, int status)
 "             no admin yet, the super-admin \"" OFD_ADMIN "\" whose password is\n"
 "             written to STATE_DIR/" OFD_ADMIN_PWFILE " (mode 0600); running it\n"
 "             again changes nothing\n"
+"  --train-ham DIR, --train-spam DIR\n"
+"             teach the builtin spam engine that every file of DIR (one\n"
+"             message each) is ham or spam, then exit; repeatable; shows\n"
+"             progress on a terminal; a running daemon reads the new\n"
+"             counts on SIGHUP\n"
 "  --help     this text\n"
 "  --version  the version\n"
 "Starting without --init creates a missing database but no admin account:\n"
 "the local super-admin uids of [control] super_uids (root by default) can\n"
 "still use outfilterctl.  Exit status: 0 done, 64 usage, 73 cannot create\n"
-"the state, 75 already running, 78 configuration error.\n");
+"the state, 66 cannot read a folder to train on, 75 already running, 78\n"
+"configuration error.\n");
 	exit(status);
 }
 
@@ -97,6 +119,10 @@ ofd_dirs(const struct config *conf)
 	char	*cause = NULL;
 
 	if (daemon_mkdirs(conf_str(conf, CONF_paths_state_dir), 0700,
+	    &cause) == -1 ||
+	    daemon_mkdirs(conf_str(conf, CONF_quarantine_dir), 0700,
+	    &cause) == -1 ||
+	    daemon_mkdirs(conf_str(conf, CONF_archive_dir), 0700,
 	    &cause) == -1 ||
 	    daemon_mkdirs(conf_str(conf, CONF_paths_run_dir), 0750,
 	    &cause) == -1)
@@ -189,6 +215,70 @@ ofd_init(const struct config *conf)
 	return EX_OK;
 }
 
+/* Where training stands, shown on a terminal only. */
+struct ofd_progress {
+	const char	*dir;
+	const char	*class;
+};
+
+static void
+ofd_train_progress(void *arg, size_t done, size_t total)
+{
+	struct ofd_progress	*p = arg;
+
+	if (done % 25 == 0 || done == total) {
+		printf("\rlearning %s as %s: %zu/%zu", p->dir, p->class, done,
+		    total);
+		fflush(stdout);
+	}
+}
+
+/*
+ * --train-ham, --train-spam: the builtin engine learns each folder in
+ * one transaction, as spam-cv train does; a folder already learnt counts
+ * twice if given again.
+ */
+static int
+ofd_train(const struct ofd *o)
+{
+	struct spam_config	 cfg;
+	struct ofd_progress	 p;
+	struct spam		*sp;
+	struct db		*db;
+	char			*cause = NULL;
+	size_t			 i, n;
+	int			 tty = isatty(STDOUT_FILENO);
+
+	ofd_dirs(o->conf);
+	if ((db = db_open(conf_str(o->conf, CONF_paths_database), 1,
+	    &cause)) == NULL)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.spec = "builtin";
+	cfg.db = db;
+	if ((sp = spam_builtin_engine.open(&cfg, &cause)) == NULL)
+		fatal_status(EX_SOFTWARE, "spam: %s", cause);
+	for (i = 0; i < o->ntrain; i++) {
+		p.dir = o->train[i].dir;
+		p.class = o->train[i].is_spam ? "spam" : "ham";
+		if (spam_learn_dir_progress(&spam_builtin_engine, sp, db, p.dir,
+		    o->train[i].is_spam, tty ? ofd_train_progress : NULL, &p,
+		    &n, &cause) == -1) {
+			if (tty)
+				printf("\n");
+			fatal_status(access(p.dir, R_OK | X_OK) == -1 ?
+			    EX_NOINPUT : EX_SOFTWARE, "spam training: %s",
+			    cause);
+		}
+		if (tty)
+			printf("\r%s: %zu messages learnt as %s\033[K\n",
+			    p.dir, n, p.class);
+	}
+	spam_builtin_engine.close(sp);
+	db_close(db);
+	return EX_OK;
+}
+
 static void
 ofd_log_setup(const struct ofd *o, int to)
 {
@@ -225,7 +315,9 @@ ofd_reload(void *arg)
 	ofd_log_setup(o, o->foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 	control_reload(o->control, c);
 	policy_reload(o->policy, c);
+	abuse_reload(o->abuse, c);
 	smtp_server_reload(o->smtp, c);
+	spam_service_reload(o->spam, c);
 	log_info("config: reloaded %s", o->file ? o->file : "the built-in "
 	    "defaults");
 }
@@ -245,6 +337,11 @@ ofd_open_db(struct ofd *o)
 	if (!existed)
 		log_notice("created the database %s; `outfilterd --init` makes "
 		    "the first admin account", path);
+	/* Without it notices still go out, with the built-in text. */
+	if (notice_default_install(o->db, &cause) == -1) {
+		log_warnx("the default lock notice: %s", cause);
+		free(cause);
+	}
 	return cdb;
 }
 
@@ -260,7 +357,11 @@ ofd_drop(struct ofd *o)
 		db, wal, shm,
 		conf_str(o->conf, CONF_daemon_pid_file),
 		control_socket_path(o->control),
+		events_socket_path(),
 		smtp_server_spool_dir(o->smtp),
+		conf_str(o->conf, CONF_quarantine_dir),
+		conf_str(o->conf, CONF_archive_dir),
+		conf_str(o->conf, CONF_archive_key_file),
 		NULL
 	};
 
@@ -318,6 +419,8 @@ ofd_smtp_open(struct ofd *o)
 
 	if ((o->base = event_base_new()) == NULL)
 		fatal_status(EX_OSERR, "libevent: cannot make an event base");
+	/* GMime and libgsf are readied once, before the worker threads. */
+	content_init();
 	if ((o->policy = policy_open(o->conf, &cause)) == NULL)
 		fatal_status(EX_UNAVAILABLE, "policy: %s", cause);
 	if ((o->pool = worker_pool_new(o->base, conf_int(o->conf,
@@ -326,6 +429,10 @@ ofd_smtp_open(struct ofd *o)
 	if ((o->smtp = smtp_server_open(o->conf, o->base, o->policy, o->pool,
 	    &cause)) == NULL)
 		fatal_status(EX_UNAVAILABLE, "%s", cause);
+	if ((o->abuse = abuse_open(o->conf, o->policy, o->spam,
+	    &cause)) == NULL)
+		fatal_status(EX_OSERR, "%s", cause);
+	smtp_server_abuse(o->smtp, o->abuse);
 }
 
 /* In this order: no session, no job, then what they used. */
@@ -335,6 +442,7 @@ ofd_smtp_close(struct ofd *o)
 	smtp_server_abort(o->smtp);
 	worker_pool_free(o->pool);
 	smtp_server_close(o->smtp);
+	abuse_close(o->abuse);
 	policy_close(o->policy);
 	event_base_free(o->base);
 }
@@ -359,6 +467,11 @@ ofd_run(struct ofd *o)
 	daemon_sigblock(1);
 	if ((o->control = control_open(o->conf, cdb, &cause)) == NULL)
 		fatal_status(EX_UNAVAILABLE, "control: %s", cause);
+	if (events_open(o->conf, control_zmq_ctx(o->control), &cause) == -1)
+		fatal_status(EX_UNAVAILABLE, "%s", cause);
+	if ((o->spam = spam_service_open(o->conf, &cause)) == NULL)
+		fatal_status(EX_UNAVAILABLE, "spam: %s", cause);
+	control_set_spam(o->control, o->spam);
 	ofd_smtp_open(o);
 	if (daemon_pidfile_write(&cause) == -1)
 		fatal_status(EX_CANTCREAT, "%s", cause);
@@ -376,7 +489,9 @@ ofd_run(struct ofd *o)
 	if (daemon_loop(o->base, &hooks, &cause) == -1)
 		log_warnx("%s", cause);
 	ofd_smtp_close(o);
+	events_close();
 	control_close(o->control);
+	spam_service_close(o->spam);
 	db_close(o->db);
 	daemon_pidfile_remove();
 	log_info("outfilterd stopped");
@@ -384,11 +499,25 @@ ofd_run(struct ofd *o)
 	return EX_OK;
 }
 
+static void
+ofd_train_add(struct ofd *o, const char *dir, int is_spam)
+{
+	struct ofd_train	*t;
+
+	if ((t = reallocarray(o->train, o->ntrain + 1, sizeof *t)) == NULL)
+		fatal("reallocarray");
+	o->train = t;
+	t[o->ntrain].dir = dir;
+	t[o->ntrain++].is_spam = is_spam;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "init", no_argument, NULL, 'I' },
+		{ "train-ham", required_argument, NULL, 'H' },
+		{ "train-spam", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -409,6 +538,8 @@ main(int argc, char *argv[])
 		case 'n': check = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'I': init = 1; break;
+		case 'H':
+		case 'S': ofd_train_add(&o, optarg, ch == 'S'); break;
 		case 'h': ofd_usage(stdout, EX_OK);
 		case 'V': printf("outfilterd %s\n", PACKAGE_VERSION); return EX_OK;
 		default: ofd_usage(stderr, EX_USAGE);
@@ -424,10 +555,16 @@ main(int argc, char *argv[])
 		fatal_status(EX_CONFIG, "%s", cause);
 	if (check && smtp_conf_check(o.conf, &cause) == -1)
 		fatal_status(EX_CONFIG, "%s", cause);
+	/* A key file others may read is a configuration error, not a warning. */
+	if (dkim_keyfile_check(o.conf, &cause) == -1)
+		fatal_status(EX_CONFIG, "%s", cause);
 	if (check)
 		printf("configuration OK\n");
-	if (check || init) {
-		rc = check ? EX_OK : ofd_init(o.conf);
+	if (check || init || o.ntrain > 0) {
+		rc = check ? EX_OK : init ? ofd_init(o.conf) : EX_OK;
+		if (!check && rc == EX_OK && o.ntrain > 0)
+			rc = ofd_train(&o);
+		free(o.train);
 		conf_unref(o.conf);
 		return rc;
 	}

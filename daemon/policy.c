@@ -1,18 +1,30 @@
 /*
- * Who is sending, and may they (policy.h).  Every answer reads the user
- * afresh from the database (a lock or a new limit counts at the next
+ * Who is sending, and may they (policy.h).  The blocking answers read the
+ * user afresh from the database (a lock or a new limit counts at the next
  * command); the counters, connection slots and AUTH failures live in
  * limits.c, the message log in msglog.c.
  *
- * Threads: the policy functions run in the session's worker threads.  Each
- * call borrows a database connection from a small pool (one per thread
- * that ever needed one at the same time) and gives it back.  Writes of
- * the relay (log rows, counter batches, purges) take write_mtx, so that
- * they queue on a mutex rather than in SQLite's busy-wait.  A batch
- * thread writes the counters back every POLICY_FLUSH_SECS and purges the
- * message log every POLICY_PURGE_SECS.
+ * What the database said of a user and of an address's owner is also
+ * remembered for POLICY_SEEN_MS, so that the quick functions can answer
+ * on the event loop without a trip through the worker pool: a relay
+ * session then costs no thread hand-over at all.  Each entry carries the
+ * generation it was read under; policy_changed() starts a new one, so a
+ * control command's change counts at once, and a read that raced with the
+ * change is born stale.
+ *
+ * Threads: the blocking functions run in the session's worker threads.
+ * Each call borrows a database connection from a small pool (one per
+ * thread that ever needed one at the same time) and gives it back.
+ * Writes of the relay (log rows, counter batches, purges) take write_mtx,
+ * so that they queue on a mutex rather than in SQLite's busy-wait.  A
+ * batch thread writes the counters back every POLICY_FLUSH_SECS and
+ * purges the message log every POLICY_PURGE_SECS; a log thread writes
+ * the rows policy_record_queue() hands it, all those queued meanwhile in
+ * one transaction.
  */
 #include "config.h"
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -38,10 +50,68 @@
 #define POLICY_CACHE_SLOTS	4096
 /* Longest SMTP AUTH name looked up; longer ones just fail. */
 #define POLICY_NAME_MAX		255
+/* How long a user or an address's owner read from the database is used. */
+#define POLICY_SEEN_MS		1000
+/* Users and addresses remembered at once: direct-mapped. */
+#define POLICY_SEEN_SLOTS	1024
+/* Log rows written in one transaction at most. */
+#define POLICY_LOG_BATCH	512
+/* How long the first row of a batch waits for others, in milliseconds. */
+#define POLICY_LOG_WAIT_MS	5
+/* Log rows queued at most (the database stuck): more are dropped. */
+#define POLICY_LOG_MAX		100000
 
 struct policy_cred {
 	unsigned char	digest[crypto_generichash_BYTES];
 	time_t		added;
+};
+
+/* What the relay checks of a user, from db_sender_get(). */
+struct policy_user {
+	int64_t			 id;
+	enum sender_kind	 kind;
+	char			 name[256];
+	char			 domain[256];
+	int			 domain_active;
+	int			 locked;	/* when read */
+	int64_t			 lock_until;	/* 0: until unlocked */
+	char			 lock_reason[256];
+	int			 lock_reject;	/* lock.reply=reject */
+	int			 attribute;	/* attribute-sending-domain */
+	int64_t			 lim[LIM_NWINDOWS];
+};
+
+/* A user as read, or an address's owner ("" for none). */
+struct policy_seen {
+	struct policy_user	 u;
+	uint64_t		 gen;
+	int64_t			 at;		/* monotonic ms of the read */
+	int			 used;
+};
+
+struct policy_ipseen {
+	uint8_t			 addr[16];
+	char			 user[256];
+	uint64_t		 gen;
+	int64_t			 at;
+	int			 used;
+};
+
+/* A queued log row: a txn_record's copy. */
+struct policy_row {
+	struct policy_row	*next;
+	struct sender		 sender;
+	struct sockaddr_storage	 client;
+	int			 has_client;
+	int			 settle;	/* the counters are the thread's */
+	size_t			 npending;
+	const void		*token;
+	size_t			 size;
+	time_t			 when;
+	char			*queue_id, *helo, *mail_from, *header_from;
+	char			*subject, *status, *reason, *reply;
+	char			**rcpts;
+	size_t			 nrcpts;
 };
 
 /* The settings of outfilterd.conf the policy reads; replaced on reload. */
@@ -69,10 +139,29 @@ struct policy {
 	/* Verified for unknown names, so they cost what a wrong password does. */
 	char			 dummy_hash[PASSWD_HASH_MAX];
 
+	pthread_mutex_t		 seen_mtx;	/* seen, ipseen, gen */
+	unsigned char		 seen_key[crypto_shorthash_KEYBYTES];
+	struct policy_seen	*seen[POLICY_SEEN_SLOTS];
+	struct policy_ipseen	*ipseen[POLICY_SEEN_SLOTS];
+	uint64_t		 gen;
+
 	pthread_t		 batch;
 	pthread_cond_t		 batch_cv;
 	int			 stopping;
+
+	pthread_mutex_t		 log_mtx;	/* rows, nrows, log_stop */
+	pthread_cond_t		 log_cv;
+	struct policy_row	*rows, **rows_tail;
+	size_t			 nrows;
+	unsigned long long	 dropped;
+	int			 log_stop;
+	int			 log_started;
+	pthread_t		 logger;
 };
+
+/* The relay's policy, for the control thread's policy_shared_changed(). */
+static pthread_mutex_t	 policy_shared_mtx = PTHREAD_MUTEX_INITIALIZER;
+static struct policy	*policy_shared;
 
 static void
 policy_conf_read(struct policy_conf *pc, const struct config *conf)
@@ -169,14 +258,9 @@ policy_setting(const struct db_sender *ds, const char *key)
 	return u != NULL ? u->def : "";
 }
 
-static int64_t
-policy_setting_int(const struct db_sender *ds, const char *key)
-{
-	return strtoll(policy_setting(ds, key), NULL, 10);
-}
-
+/* What the checks need of a user read from the database. */
 static void
-policy_sender_fill(struct sender *s, const struct db_sender *ds)
+policy_user_fill(struct policy_user *pu, const struct db_sender *ds)
 {
 	static const struct {
 		const char		*kind;
@@ -185,71 +269,258 @@ policy_sender_fill(struct sender *s, const struct db_sender *ds)
 		{ "ip", SENDER_IP }, { "smtp", SENDER_SMTP },
 		{ "domain", SENDER_DOMAIN }
 	};
+	char	key[64];
 	size_t	i;
+	int	w;
 
-	memset(s, 0, sizeof *s);
+	memset(pu, 0, sizeof *pu);
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(ds->kind, kinds[i].kind) == 0)
-			s->kind = kinds[i].sk;
-	s->user_id = ds->id;
-	snprintf(s->user, sizeof s->user, "%s", ds->name);
-	snprintf(s->domain, sizeof s->domain, "%s", ds->domain);
-	s->attribute = strcmp(policy_setting(ds, "attribute-sending-domain"),
-	    "on") == 0;
-	s->lock_reject = strcmp(policy_setting(ds, "lock.reply"),
+			pu->kind = kinds[i].sk;
+	pu->id = ds->id;
+	snprintf(pu->name, sizeof pu->name, "%s", ds->name);
+	snprintf(pu->domain, sizeof pu->domain, "%s", ds->domain);
+	pu->domain_active = ds->domain_active;
+	pu->locked = ds->locked;
+	pu->lock_until = ds->lock_until;
+	snprintf(pu->lock_reason, sizeof pu->lock_reason, "%s",
+	    ds->lock_reason);
+	pu->lock_reject = strcmp(policy_setting(ds, "lock.reply"),
 	    "reject") == 0;
+	pu->attribute = strcmp(policy_setting(ds, "attribute-sending-domain"),
+	    "on") == 0;
+	for (w = 0; w < LIM_NWINDOWS; w++) {
+		snprintf(key, sizeof key, "%s%s", w < LIM_NCONN ? "limit." : "",
+		    limits_window_name(w));
+		pu->lim[w] = strtoll(policy_setting(ds, key), NULL, 10);
+	}
+}
+
+static void
+policy_sender_fill(struct sender *s, const struct policy_user *pu)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = pu->kind;
+	s->user_id = pu->id;
+	snprintf(s->user, sizeof s->user, "%s", pu->name);
+	snprintf(s->domain, sizeof s->domain, "%s", pu->domain);
+	s->attribute = pu->attribute;
+	s->lock_reject = pu->lock_reject;
+}
+
+/*
+ * What was read of users and addresses, for the quick functions.
+ */
+
+static int64_t
+policy_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t
+policy_seen_slot(struct policy *p, const void *key, size_t len)
+{
+	unsigned char	h[crypto_shorthash_BYTES];
+	uint64_t	i;
+
+	crypto_shorthash(h, key, len, p->seen_key);
+	memcpy(&i, h, sizeof i);
+	return i % POLICY_SEEN_SLOTS;
+}
+
+/* The generation a read starts under (seen_mtx not held). */
+static uint64_t
+policy_gen(struct policy *p)
+{
+	uint64_t	gen;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	gen = p->gen;
+	pthread_mutex_unlock(&p->seen_mtx);
+	return gen;
+}
+
+/* Still good: of this generation and young enough (seen_mtx held). */
+static int
+policy_fresh(struct policy *p, uint64_t gen, int64_t at, int64_t now)
+{
+	return gen == p->gen && now - at < POLICY_SEEN_MS && now >= at;
+}
+
+static void
+policy_seen_put(struct policy *p, const struct policy_user *pu, uint64_t gen,
+    int64_t at)
+{
+	size_t			 i = policy_seen_slot(p, pu->name,
+				    strlen(pu->name));
+	struct policy_seen	*e;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	if ((e = p->seen[i]) == NULL)
+		e = p->seen[i] = calloc(1, sizeof *e);
+	if (e != NULL && gen == p->gen) {
+		e->u = *pu;
+		e->gen = gen;
+		e->at = at;
+		e->used = 1;
+	}
+	pthread_mutex_unlock(&p->seen_mtx);
+}
+
+/* A user read from the database and gone since: forgotten. */
+static void
+policy_seen_drop(struct policy *p, const char *name)
+{
+	size_t			 i = policy_seen_slot(p, name, strlen(name));
+	struct policy_seen	*e;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	if ((e = p->seen[i]) != NULL && strcmp(e->u.name, name) == 0)
+		e->used = 0;
+	pthread_mutex_unlock(&p->seen_mtx);
+}
+
+/* 1 and *pu filled when the user is remembered and still good. */
+static int
+policy_seen_get(struct policy *p, const char *name, struct policy_user *pu)
+{
+	size_t			 i = policy_seen_slot(p, name, strlen(name));
+	struct policy_seen	*e;
+	int			 hit = 0;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	if ((e = p->seen[i]) != NULL && e->used &&
+	    policy_fresh(p, e->gen, e->at, policy_now_ms()) &&
+	    strcmp(e->u.name, name) == 0) {
+		*pu = e->u;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&p->seen_mtx);
+	return hit;
+}
+
+/* user NULL: the address has no IP user. */
+static void
+policy_ipseen_put(struct policy *p, const uint8_t addr[16], const char *user,
+    uint64_t gen, int64_t at)
+{
+	size_t			 i = policy_seen_slot(p, addr, 16);
+	struct policy_ipseen	*e;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	if ((e = p->ipseen[i]) == NULL)
+		e = p->ipseen[i] = calloc(1, sizeof *e);
+	if (e != NULL && gen == p->gen) {
+		memcpy(e->addr, addr, 16);
+		snprintf(e->user, sizeof e->user, "%s", user != NULL ? user :
+		    "");
+		e->gen = gen;
+		e->at = at;
+		e->used = 1;
+	}
+	pthread_mutex_unlock(&p->seen_mtx);
+}
+
+/* 1 with the owner's name ("" for none) when remembered and still good. */
+static int
+policy_ipseen_get(struct policy *p, const uint8_t addr[16], char *user,
+    size_t len)
+{
+	size_t			 i = policy_seen_slot(p, addr, 16);
+	struct policy_ipseen	*e;
+	int			 hit = 0;
+
+	pthread_mutex_lock(&p->seen_mtx);
+	if ((e = p->ipseen[i]) != NULL && e->used &&
+	    policy_fresh(p, e->gen, e->at, policy_now_ms()) &&
+	    memcmp(e->addr, addr, 16) == 0) {
+		snprintf(user, len, "%s", e->user);
+		hit = 1;
+	}
+	pthread_mutex_unlock(&p->seen_mtx);
+	return hit;
+}
+
+void
+policy_changed(struct policy *p)
+{
+	pthread_mutex_lock(&p->seen_mtx);
+	p->gen++;
+	pthread_mutex_unlock(&p->seen_mtx);
+}
+
+void
+policy_shared_changed(void)
+{
+	pthread_mutex_lock(&policy_shared_mtx);
+	if (policy_shared != NULL)
+		policy_changed(policy_shared);
+	pthread_mutex_unlock(&policy_shared_mtx);
+}
+
+/*
+ * The user from the database, remembered for the quick functions: 0 and
+ * *pu filled, 1 when there is no such user, -1 with *cause.
+ */
+static int
+policy_user_read(struct policy *p, struct db *db, const char *name,
+    struct policy_user *pu, char **cause)
+{
+	struct db_sender	 ds;
+	uint64_t		 gen = policy_gen(p);
+	int64_t			 at = policy_now_ms();
+	int			 rc;
+
+	if ((rc = db_sender_get(db, name, &ds, cause)) != 0) {
+		if (rc == 1)
+			policy_seen_drop(p, name);
+		return rc;
+	}
+	policy_user_fill(pu, &ds);
+	db_sender_free(&ds);
+	policy_seen_put(p, pu, gen, at);
+	return 0;
 }
 
 /* The user's lock as lock.reply wants it told. */
 static void
-policy_locked(const struct db_sender *ds, struct verdict *v)
+policy_locked(const struct policy_user *pu, struct verdict *v)
 {
-	int	reject = strcmp(policy_setting(ds, "lock.reply"), "reject") == 0;
 	char	until[64], why[300] = "";
-	time_t	t = (time_t)ds->lock_until;
+	time_t	t = (time_t)pu->lock_until;
 
 	if (t != 0)
 		limits_time_text(LIM_MONTH, t, until, sizeof until);
 	else
 		snprintf(until, sizeof until, "an administrator unlocks it");
-	if (*ds->lock_reason != '\0')
-		snprintf(why, sizeof why, " (%s)", ds->lock_reason);
-	policy_verdict(v, reject ? 550 : 451, "%s user %s is locked%s until "
-	    "%s", reject ? "5.7.1" : "4.7.1", ds->name, why, until);
+	if (*pu->lock_reason != '\0')
+		snprintf(why, sizeof why, " (%s)", pu->lock_reason);
+	policy_verdict(v, pu->lock_reject ? 550 : 451, "%s user %s is locked%s "
+	    "until %s", pu->lock_reject ? "5.7.1" : "4.7.1", pu->name, why,
+	    until);
 }
 
 /* Domain on and user not locked: 0, else 1 with the refusal. */
 static int
-policy_check_sender(const struct db_sender *ds, struct verdict *v)
+policy_check_sender(const struct policy_user *pu, struct verdict *v)
 {
-	if (!ds->domain_active) {
+	if (!pu->domain_active) {
 		policy_verdict(v, 550, "5.7.1 the outgoing filter of %s is off: "
 		    "its mail is refused until an administrator turns it on",
-		    ds->domain);
+		    pu->domain);
 		return 1;
 	}
-	if (ds->locked) {
-		policy_locked(ds, v);
+	/* A lock that ran out since it was read is over. */
+	if (pu->locked && (pu->lock_until == 0 ||
+	    pu->lock_until > (int64_t)time(NULL))) {
+		policy_locked(pu, v);
 		return 1;
 	}
 	return 0;
-}
-
-static int
-policy_count_connection(struct policy *p, struct db *db,
-    const struct db_sender *ds, struct verdict *v, char **cause)
-{
-	int64_t	lim[LIM_NWINDOWS];
-	char	key[64];
-	int	w;
-
-	for (w = 0; w < LIM_NWINDOWS; w++) {
-		snprintf(key, sizeof key, "%s%s", w < LIM_NCONN ? "limit." : "",
-		    limits_window_name(w));
-		lim[w] = policy_setting_int(ds, key);
-	}
-	return limits_connect(p->limits, db, ds->name, ds->id, lim, time(NULL),
-	    v, cause);
 }
 
 /*
@@ -260,11 +531,11 @@ static void
 policy_admit(struct policy *p, struct db *db, const char *name,
     struct sender *s, struct verdict *v)
 {
-	struct db_sender	 ds;
+	struct policy_user	 pu;
 	char			*cause = NULL;
 	int			 rc;
 
-	if ((rc = db_sender_get(db, name, &ds, &cause)) == -1) {
+	if ((rc = policy_user_read(p, db, name, &pu, &cause)) == -1) {
 		policy_tempfail(v, name, cause);
 		return;
 	}
@@ -272,11 +543,10 @@ policy_admit(struct policy *p, struct db *db, const char *name,
 		policy_verdict(v, 550, "5.7.1 user %s no longer exists", name);
 		return;
 	}
-	policy_sender_fill(s, &ds);
-	if (policy_check_sender(&ds, v) == 0 &&
-	    policy_count_connection(p, db, &ds, v, &cause) == -1)
+	policy_sender_fill(s, &pu);
+	if (policy_check_sender(&pu, v) == 0 && limits_connect(p->limits, db,
+	    pu.name, pu.id, pu.lim, time(NULL), v, &cause) == -1)
 		policy_tempfail(v, name, cause);
-	db_sender_free(&ds);
 }
 
 /* On a relay listener: the IP user owning the address. */
@@ -286,6 +556,8 @@ policy_connect_ip(struct policy *p, const uint8_t addr[16], const char *ip,
 {
 	struct db	*db;
 	char		*user = NULL, *domain = NULL, *cause = NULL;
+	uint64_t	 gen = policy_gen(p);
+	int64_t		 at = policy_now_ms();
 	int		 rc;
 
 	if ((db = policy_db_get(p, &cause)) == NULL) {
@@ -294,15 +566,30 @@ policy_connect_ip(struct policy *p, const uint8_t addr[16], const char *ip,
 	}
 	if ((rc = db_ip_owner(db, addr, &user, &domain, &cause)) == -1)
 		policy_tempfail(v, ip, cause);
-	else if (rc == 1)
+	else if (rc == 1) {
+		policy_ipseen_put(p, addr, NULL, gen, at);
 		policy_verdict(v, 550, "5.7.1 no outgoing user for address %s: "
 		    "the provider must add an IP user for it before it can "
 		    "relay here", ip);
-	else
+	} else {
+		policy_ipseen_put(p, addr, user, gen, at);
 		policy_admit(p, db, user, s, v);
+	}
 	policy_db_put(p, db);
 	free(user);
 	free(domain);
+}
+
+/* The per-address cap: 0 with a slot taken, 1 with the refusal. */
+static int
+policy_ip_enter(struct policy *p, const struct policy_conf *pc,
+    const uint8_t addr[16], const char *ip, struct verdict *v)
+{
+	if (limits_ip_enter(p->limits, addr, pc->ip_cap) == 0)
+		return 0;
+	policy_verdict(v, 421, "4.7.0 too many connections from %s (at most "
+	    "%lld at once); try again later", ip, (long long)pc->ip_cap);
+	return 1;
 }
 
 void
@@ -319,17 +606,54 @@ policy_connect(struct policy *p, const struct sockaddr *client,
 		policy_verdict(v, 421, "4.3.0 unsupported address family");
 		return;
 	}
-	if (limits_ip_enter(p->limits, addr, pc.ip_cap) == 1) {
-		policy_verdict(v, 421, "4.7.0 too many connections from %s "
-		    "(at most %lld at once); try again later", ip,
-		    (long long)pc.ip_cap);
+	if (policy_ip_enter(p, &pc, addr, ip, v))
 		return;
-	}
 	if (role == ROLE_RELAY)
 		policy_connect_ip(p, addr, ip, s, v);
 	/* A refused connection holds no slot: no policy_disconnect follows. */
 	if (v->code != 0)
 		limits_ip_leave(p->limits, addr);
+}
+
+int
+policy_connect_quick(struct policy *p, const struct sockaddr *client,
+    enum listener_role role, struct sender *s, struct verdict *v)
+{
+	struct policy_conf	pc;
+	struct policy_user	pu;
+	uint8_t			addr[16];
+	char			ip[64], user[256], *cause = NULL;
+
+	memset(s, 0, sizeof *s);
+	memset(v, 0, sizeof *v);
+	if (limits_addr(client, addr, ip, sizeof ip) == -1) {
+		policy_verdict(v, 421, "4.3.0 unsupported address family");
+		return 1;
+	}
+	if (role == ROLE_RELAY && (!policy_ipseen_get(p, addr, user,
+	    sizeof user) || (*user != '\0' && !policy_seen_get(p, user, &pu))))
+		return 0;
+	pc = policy_conf_get(p);
+	if (policy_ip_enter(p, &pc, addr, ip, v))
+		return 1;
+	if (role != ROLE_RELAY)
+		return 1;
+	if (*user == '\0')
+		policy_verdict(v, 550, "5.7.1 no outgoing user for address %s: "
+		    "the provider must add an IP user for it before it can "
+		    "relay here", ip);
+	else if (policy_check_sender(&pu, v) == 0 &&
+	    limits_connect(p->limits, NULL, pu.name, pu.id, pu.lim,
+	    time(NULL), v, &cause) == 2) {
+		/* Counters not loaded yet: the blocking way, from the start. */
+		limits_ip_leave(p->limits, addr);
+		return 0;
+	}
+	if (*user != '\0')
+		policy_sender_fill(s, &pu);
+	if (v->code != 0)
+		limits_ip_leave(p->limits, addr);
+	return 1;
 }
 
 void
@@ -509,10 +833,10 @@ policy_auth(struct policy *p, const struct sockaddr *client,
 		memset(s, 0, sizeof *s);
 }
 
-/* The sender as it is now: 0 and ds filled, else 1 with the refusal. */
+/* The sender as it is now: 0 and pu filled, else 1 with the refusal. */
 static int
-policy_sender_now(struct db *db, const struct sender *s,
-    struct db_sender *ds, struct verdict *v)
+policy_sender_now(struct policy *p, struct db *db, const struct sender *s,
+    struct policy_user *pu, struct verdict *v)
 {
 	char	*cause = NULL;
 	int	 rc;
@@ -522,13 +846,11 @@ policy_sender_now(struct db *db, const struct sender *s,
 		    "with AUTH first");
 		return 1;
 	}
-	if ((rc = db_sender_get(db, s->user, ds, &cause)) == -1) {
+	if ((rc = policy_user_read(p, db, s->user, pu, &cause)) == -1) {
 		policy_tempfail(v, s->user, cause);
 		return 1;
 	}
-	if (rc == 1 || ds->id != s->user_id) {
-		if (rc == 0)
-			db_sender_free(ds);
+	if (rc == 1 || pu->id != s->user_id) {
 		policy_verdict(v, 550, "5.7.1 user %s no longer exists",
 		    s->user);
 		return 1;
@@ -536,11 +858,28 @@ policy_sender_now(struct db *db, const struct sender *s,
 	return 0;
 }
 
+/*
+ * The sender as remembered: 1 and pu filled, 0 when the database must
+ * say (unknown, stale, or another user of that name now); -1 with the
+ * refusal of a session nobody logged in to.
+ */
+static int
+policy_sender_seen(struct policy *p, const struct sender *s,
+    struct policy_user *pu, struct verdict *v)
+{
+	if (s->kind == SENDER_NONE) {
+		policy_verdict(v, 530, "5.7.0 authentication required: log in "
+		    "with AUTH first");
+		return -1;
+	}
+	return policy_seen_get(p, s->user, pu) && pu->id == s->user_id;
+}
+
 void
 policy_mail(struct policy *p, const struct sender *s, const char *mail_from,
     struct verdict *v)
 {
-	struct db_sender	 ds;
+	struct policy_user	 pu;
 	struct db		*db;
 	char			*cause = NULL;
 
@@ -550,11 +889,25 @@ policy_mail(struct policy *p, const struct sender *s, const char *mail_from,
 		policy_tempfail(v, "database", cause);
 		return;
 	}
-	if (policy_sender_now(db, s, &ds, v) == 0) {
-		policy_check_sender(&ds, v);
-		db_sender_free(&ds);
-	}
+	if (policy_sender_now(p, db, s, &pu, v) == 0)
+		policy_check_sender(&pu, v);
 	policy_db_put(p, db);
+}
+
+int
+policy_mail_quick(struct policy *p, const struct sender *s,
+    const char *mail_from, struct verdict *v)
+{
+	struct policy_user	pu;
+	int			rc;
+
+	(void)mail_from;
+	memset(v, 0, sizeof *v);
+	if ((rc = policy_sender_seen(p, s, &pu, v)) == 0)
+		return 0;
+	if (rc == 1)
+		policy_check_sender(&pu, v);
+	return 1;
 }
 
 /* Pending recipients are held per transaction: s is the token. */
@@ -562,7 +915,7 @@ void
 policy_rcpt(struct policy *p, const struct sender *s, const char *rcpt,
     struct verdict *v)
 {
-	struct db_sender	 ds;
+	struct policy_user	 pu;
 	struct db		*db;
 	char			*cause = NULL;
 
@@ -572,14 +925,63 @@ policy_rcpt(struct policy *p, const struct sender *s, const char *rcpt,
 		policy_tempfail(v, "database", cause);
 		return;
 	}
-	if (policy_sender_now(db, s, &ds, v) == 0) {
-		if (limits_rcpt(p->limits, db, s->user, s->user_id,
-		    policy_setting_int(&ds, "recipients.day"), s, time(NULL),
-		    v, &cause) == -1)
-			policy_tempfail(v, s->user, cause);
-		db_sender_free(&ds);
-	}
+	if (policy_sender_now(p, db, s, &pu, v) == 0 &&
+	    limits_rcpt(p->limits, db, s->user, s->user_id,
+	    pu.lim[LIM_RCPT_DAY], s, time(NULL), v, &cause) == -1)
+		policy_tempfail(v, s->user, cause);
 	policy_db_put(p, db);
+}
+
+int
+policy_rcpt_quick(struct policy *p, const struct sender *s, const char *rcpt,
+    struct verdict *v)
+{
+	struct policy_user	 pu;
+	char			*cause = NULL;
+	int			 rc;
+
+	(void)rcpt;
+	memset(v, 0, sizeof *v);
+	if ((rc = policy_sender_seen(p, s, &pu, v)) == 0)
+		return 0;
+	if (rc == 1 && limits_rcpt(p->limits, NULL, s->user, s->user_id,
+	    pu.lim[LIM_RCPT_DAY], s, time(NULL), v, &cause) == 2)
+		return 0;
+	return 1;
+}
+
+/* The end of a transaction for the counters; db NULL: never blocks. */
+static int
+policy_settle(struct policy *p, struct db *db, const struct txn_record *r)
+{
+	const struct sender	*s = r->sender;
+	char			*cause = NULL;
+	int64_t			 relayed;
+	int			 rc;
+
+	relayed = r->status != NULL && strcmp(r->status, "relayed") == 0 ?
+	    (int64_t)r->nrcpts : 0;
+	rc = limits_settle(p->limits, db, s->user, s->user_id,
+	    r->pending_token != NULL ? r->pending_token : s, relayed,
+	    time(NULL), &cause);
+	if (rc == -1) {
+		log_warnx("counters of %s: %s", s->user, cause);
+		free(cause);
+	}
+	return rc;
+}
+
+static void
+policy_log_row(struct db *db, pthread_mutex_t *write_mtx,
+    const struct txn_record *r)
+{
+	char	*cause = NULL;
+
+	if (msglog_record(db, write_mtx, r, &cause) == -1) {
+		log_warnx("message log (queue id %s): %s", r->queue_id != NULL ?
+		    r->queue_id : "-", cause);
+		free(cause);
+	}
 }
 
 void
@@ -588,7 +990,6 @@ policy_record(struct policy *p, const struct txn_record *r)
 	const struct sender	*s = r->sender;
 	struct db		*db;
 	char			*cause = NULL;
-	int64_t			 relayed;
 
 	if (s == NULL || s->kind == SENDER_NONE)
 		return;
@@ -597,21 +998,257 @@ policy_record(struct policy *p, const struct txn_record *r)
 		free(cause);
 		return;
 	}
-	relayed = r->status != NULL && strcmp(r->status, "relayed") == 0 ?
-	    (int64_t)r->nrcpts : 0;
-	if (limits_settle(p->limits, db, s->user, s->user_id,
-	    r->pending_token != NULL ? r->pending_token : s, relayed,
-	    time(NULL), &cause) == -1) {
-		log_warnx("counters of %s: %s", s->user, cause);
-		free(cause);
-		cause = NULL;
-	}
-	if (msglog_record(db, &p->write_mtx, r, &cause) == -1) {
-		log_warnx("message log (queue id %s): %s", r->queue_id != NULL ?
-		    r->queue_id : "-", cause);
-		free(cause);
-	}
+	policy_settle(p, db, r);
+	policy_log_row(db, &p->write_mtx, r);
 	policy_db_put(p, db);
+}
+
+/*
+ * The message log's thread: rows queued by policy_record_queue(), written
+ * a batch at a time in one transaction.
+ */
+
+static void
+policy_row_free(struct policy_row *w)
+{
+	size_t	i;
+
+	if (w == NULL)
+		return;
+	free(w->queue_id);
+	free(w->helo);
+	free(w->mail_from);
+	free(w->header_from);
+	free(w->subject);
+	free(w->status);
+	free(w->reason);
+	free(w->reply);
+	for (i = 0; w->rcpts != NULL && i < w->nrcpts; i++)
+		free(w->rcpts[i]);
+	free(w->rcpts);
+	free(w);
+}
+
+/* strdup of NULL is NULL; *ok turns 0 when memory ran out. */
+static char *
+policy_dup(const char *s, int *ok)
+{
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*ok = 0;
+	return d;
+}
+
+static struct policy_row *
+policy_row_new(const struct txn_record *r)
+{
+	struct policy_row	*w;
+	size_t			 i;
+	int			 ok = 1;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return NULL;
+	w->sender = *r->sender;
+	if (r->client != NULL) {
+		memcpy(&w->client, r->client, r->client->sa_family ==
+		    AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in));
+		w->has_client = 1;
+	}
+	w->npending = r->npending;
+	w->token = r->pending_token != NULL ? r->pending_token : r->sender;
+	w->size = r->size;
+	w->when = r->when != 0 ? r->when : time(NULL);
+	w->queue_id = policy_dup(r->queue_id, &ok);
+	w->helo = policy_dup(r->helo, &ok);
+	w->mail_from = policy_dup(r->mail_from, &ok);
+	w->header_from = policy_dup(r->header_from, &ok);
+	w->subject = policy_dup(r->subject, &ok);
+	w->status = policy_dup(r->status, &ok);
+	w->reason = policy_dup(r->reason, &ok);
+	w->reply = policy_dup(r->next_hop_reply, &ok);
+	if (ok && (w->rcpts = calloc(r->nrcpts + 1, sizeof *w->rcpts)) == NULL)
+		ok = 0;
+	for (i = 0; ok && i < r->nrcpts; i++, w->nrcpts++)
+		w->rcpts[i] = policy_dup(r->rcpts[i], &ok);
+	if (!ok) {
+		policy_row_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* The record a queued row stands for. */
+static void
+policy_row_record(const struct policy_row *w, struct txn_record *r)
+{
+	memset(r, 0, sizeof *r);
+	r->sender = &w->sender;
+	r->queue_id = w->queue_id;
+	r->client = w->has_client ? (const struct sockaddr *)&w->client : NULL;
+	r->helo = w->helo;
+	r->mail_from = w->mail_from;
+	r->rcpts = (const char *const *)w->rcpts;
+	r->nrcpts = w->nrcpts;
+	r->npending = w->npending;
+	r->pending_token = w->token;
+	r->header_from = w->header_from;
+	r->subject = w->subject;
+	r->size = w->size;
+	r->status = w->status;
+	r->reason = w->reason;
+	r->next_hop_reply = w->reply;
+	r->when = w->when;
+}
+
+void
+policy_record_queue(struct policy *p, const struct txn_record *r)
+{
+	const struct sender	*s = r->sender;
+	struct policy_row	*w;
+	int			 settle;
+
+	if (s == NULL || s->kind == SENDER_NONE)
+		return;
+	settle = policy_settle(p, NULL, r) == 2;
+	if ((w = policy_row_new(r)) == NULL) {
+		log_warnx("message log (queue id %s): out of memory",
+		    r->queue_id != NULL ? r->queue_id : "-");
+		return;
+	}
+	w->settle = settle;
+	pthread_mutex_lock(&p->log_mtx);
+	if (p->nrows >= POLICY_LOG_MAX) {
+		p->dropped++;
+		pthread_mutex_unlock(&p->log_mtx);
+		policy_row_free(w);
+		return;
+	}
+	*p->rows_tail = w;
+	p->rows_tail = &w->next;
+	if (++p->nrows == 1 || p->nrows == POLICY_LOG_BATCH)
+		pthread_cond_signal(&p->log_cv);
+	pthread_mutex_unlock(&p->log_mtx);
+}
+
+/*
+ * A row came: let the others of the same few milliseconds join it, so that
+ * one transaction takes them all (log_mtx held).
+ */
+static void
+policy_rows_gather(struct policy *p)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += POLICY_LOG_WAIT_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (p->nrows > 0 && p->nrows < POLICY_LOG_BATCH && !p->log_stop &&
+	    pthread_cond_timedwait(&p->log_cv, &p->log_mtx, &ts) != ETIMEDOUT)
+		;
+}
+
+/* Up to POLICY_LOG_BATCH rows off the queue; NULL when none. */
+static struct policy_row *
+policy_rows_take(struct policy *p, size_t *n, unsigned long long *dropped)
+{
+	struct policy_row	*head = p->rows, *w = NULL;
+	size_t			 i;
+
+	*n = 0;
+	for (i = 0; i < POLICY_LOG_BATCH && p->nrows > 0; i++) {
+		w = p->rows;
+		p->rows = w->next;
+		p->nrows--;
+		(*n)++;
+	}
+	if (w == NULL)
+		return NULL;
+	w->next = NULL;
+	if (p->rows == NULL)
+		p->rows_tail = &p->rows;
+	*dropped = p->dropped;
+	p->dropped = 0;
+	return head;
+}
+
+/* One batch in one transaction; row by row if the transaction fails. */
+static void
+policy_rows_write(struct policy *p, struct db *db, struct policy_row *rows)
+{
+	struct policy_row	*w;
+	struct txn_record	 r;
+	char			*cause = NULL;
+	int			 tx;
+
+	for (w = rows; w != NULL; w = w->next) {
+		policy_row_record(w, &r);
+		if (w->settle)
+			policy_settle(p, db, &r);
+	}
+	pthread_mutex_lock(&p->write_mtx);
+	if ((tx = db_begin(db, &cause)) == 0) {
+		for (w = rows; w != NULL; w = w->next) {
+			policy_row_record(w, &r);
+			policy_log_row(db, NULL, &r);
+		}
+		if ((tx = db_commit(db, &cause)) == -1)
+			db_rollback(db);
+	}
+	pthread_mutex_unlock(&p->write_mtx);
+	if (tx == 0)
+		return;
+	log_warnx("message log: a batch of rows: %s; writing them one by one",
+	    cause);
+	free(cause);
+	for (w = rows; w != NULL; w = w->next) {
+		policy_row_record(w, &r);
+		policy_log_row(db, &p->write_mtx, &r);
+	}
+}
+
+static void *
+policy_log_main(void *arg)
+{
+	struct policy		*p = arg;
+	struct policy_row	*rows, *w;
+	struct db		*db;
+	char			*cause = NULL;
+	unsigned long long	 dropped = 0;
+	size_t			 n;
+
+	if ((db = db_open(p->dbpath, 0, &cause)) == NULL) {
+		log_warnx("message log stopped: %s", cause);
+		free(cause);
+	}
+	for (;;) {
+		pthread_mutex_lock(&p->log_mtx);
+		while (p->nrows == 0 && !p->log_stop)
+			pthread_cond_wait(&p->log_cv, &p->log_mtx);
+		policy_rows_gather(p);
+		rows = policy_rows_take(p, &n, &dropped);
+		pthread_mutex_unlock(&p->log_mtx);
+		if (rows == NULL)
+			break;		/* stopping, and nothing left */
+		if (dropped > 0)
+			log_warnx("message log: %llu rows dropped: more than "
+			    "%d were waiting for the database", dropped,
+			    POLICY_LOG_MAX);
+		if (db != NULL)
+			policy_rows_write(p, db, rows);
+		while ((w = rows) != NULL) {
+			rows = w->next;
+			policy_row_free(w);
+		}
+	}
+	db_close(db);
+	return NULL;
 }
 
 /* Write the counters back; purge the log when its time has come. */
@@ -673,11 +1310,12 @@ policy_batch_main(void *arg)
 	return NULL;
 }
 
-/* Everything but the batch thread, which is gone or never started. */
+/* Everything but the threads, which are gone or never started. */
 static void
 policy_free(struct policy *p)
 {
-	size_t	i;
+	struct policy_row	*w;
+	size_t			 i;
 
 	for (i = 0; i < p->npool; i++)
 		db_close(p->pool[i]);
@@ -685,8 +1323,19 @@ policy_free(struct policy *p)
 	limits_free(p->limits);
 	free(p->cache);
 	free(p->dbpath);
+	for (i = 0; i < POLICY_SEEN_SLOTS; i++) {
+		free(p->seen[i]);
+		free(p->ipseen[i]);
+	}
+	while ((w = p->rows) != NULL) {
+		p->rows = w->next;
+		policy_row_free(w);
+	}
 	sodium_memzero(p->cache_key, sizeof p->cache_key);
+	pthread_cond_destroy(&p->log_cv);
 	pthread_cond_destroy(&p->batch_cv);
+	pthread_mutex_destroy(&p->log_mtx);
+	pthread_mutex_destroy(&p->seen_mtx);
 	pthread_mutex_destroy(&p->cache_mtx);
 	pthread_mutex_destroy(&p->write_mtx);
 	pthread_mutex_destroy(&p->mtx);
@@ -721,6 +1370,7 @@ policy_init(struct policy *p, const struct config *conf, char **cause)
 	if (policy_dummy_hash(p) == -1)
 		return ipc_cause(cause, "argon2id hashing failed");
 	crypto_generichash_keygen(p->cache_key);
+	crypto_shorthash_keygen(p->seen_key);
 	/* Fail at start, not at the first client, when the database is amiss. */
 	if ((db = db_open(p->dbpath, 0, cause)) == NULL)
 		return -1;
@@ -728,10 +1378,40 @@ policy_init(struct policy *p, const struct config *conf, char **cause)
 	return 0;
 }
 
+/* The log thread, then the batch thread. */
+static int
+policy_start(struct policy *p, char **cause)
+{
+	if ((errno = pthread_create(&p->logger, NULL, policy_log_main,
+	    p)) != 0)
+		return ipc_cause(cause, "message log thread: %s",
+		    strerror(errno));
+	p->log_started = 1;
+	if ((errno = pthread_create(&p->batch, NULL, policy_batch_main,
+	    p)) != 0)
+		return ipc_cause(cause, "policy thread: %s", strerror(errno));
+	return 0;
+}
+
+/* The log thread writes what is queued, then ends. */
+static void
+policy_log_stop(struct policy *p)
+{
+	if (!p->log_started)
+		return;
+	pthread_mutex_lock(&p->log_mtx);
+	p->log_stop = 1;
+	pthread_cond_signal(&p->log_cv);
+	pthread_mutex_unlock(&p->log_mtx);
+	pthread_join(p->logger, NULL);
+	p->log_started = 0;
+}
+
 struct policy *
 policy_open(const struct config *conf, char **cause)
 {
-	struct policy	*p;
+	struct policy		*p;
+	pthread_condattr_t	 mono;
 
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		ipc_cause(cause, "out of memory");
@@ -740,28 +1420,40 @@ policy_open(const struct config *conf, char **cause)
 	pthread_mutex_init(&p->mtx, NULL);
 	pthread_mutex_init(&p->write_mtx, NULL);
 	pthread_mutex_init(&p->cache_mtx, NULL);
+	pthread_mutex_init(&p->seen_mtx, NULL);
+	pthread_mutex_init(&p->log_mtx, NULL);
 	pthread_cond_init(&p->batch_cv, NULL);
-	if (policy_init(p, conf, cause) == -1) {
-		policy_free(p);
-		return NULL;
-	}
-	if ((errno = pthread_create(&p->batch, NULL, policy_batch_main,
-	    p)) != 0) {
-		ipc_cause(cause, "policy thread: %s", strerror(errno));
+	/* The log thread's short waits don't follow the wall clock. */
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->log_cv, &mono);
+	pthread_condattr_destroy(&mono);
+	p->rows_tail = &p->rows;
+	if (policy_init(p, conf, cause) == -1 ||
+	    policy_start(p, cause) == -1) {
+		policy_log_stop(p);
 		policy_free(p);
 		return NULL;
 	}
 	limits_share(p->limits);
+	pthread_mutex_lock(&policy_shared_mtx);
+	policy_shared = p;
+	pthread_mutex_unlock(&policy_shared_mtx);
 	return p;
 }
 
-/* The counters are written back a last time by the batch thread. */
+/* The log rows and the counters are written a last time by their threads. */
 void
 policy_close(struct policy *p)
 {
 	if (p == NULL)
 		return;
+	pthread_mutex_lock(&policy_shared_mtx);
+	if (policy_shared == p)
+		policy_shared = NULL;
+	pthread_mutex_unlock(&policy_shared_mtx);
 	limits_share(NULL);
+	policy_log_stop(p);
 	pthread_mutex_lock(&p->mtx);
 	p->stopping = 1;
 	pthread_cond_signal(&p->batch_cv);
@@ -770,6 +1462,7 @@ policy_close(struct policy *p)
 	policy_free(p);
 }
 
+/* New settings; what was read of users may be read differently now. */
 void
 policy_reload(struct policy *p, const struct config *conf)
 {
@@ -779,4 +1472,17 @@ policy_reload(struct policy *p, const struct config *conf)
 	pthread_mutex_lock(&p->mtx);
 	p->conf = pc;
 	pthread_mutex_unlock(&p->mtx);
+	policy_changed(p);
+}
+
+struct db *
+policy_db_acquire(struct policy *p, char **cause)
+{
+	return policy_db_get(p, cause);
+}
+
+void
+policy_db_release(struct policy *p, struct db *db)
+{
+	policy_db_put(p, db);
 }

@@ -5,7 +5,9 @@
  *
  * Every policy_* function below may block on the database and on argon2id,
  * so the session calls them from the worker pool, never from the event
- * loop.  They are thread-safe; each worker thread gets its own database
+ * loop -- except those said to never block (the _quick ones,
+ * policy_disconnect, policy_record_queue, policy_changed), which the loop
+ * calls.  They are thread-safe; each worker thread gets its own database
  * connection inside the policy object.
  *
  * A verdict with code 0 means "go on".  Otherwise code and text are the
@@ -68,6 +70,9 @@ struct txn_record {
 	const char		 *status;	/* relayed, refused, tempfail, disconnected, ... */
 	const char		 *reason;	/* our reply or why */
 	const char		 *next_hop_reply; /* NULL if none */
+	/* policy_record() only: the row's id, when it was written. */
+	int64_t			 *log_id;
+	time_t			  when;		/* the row's time; 0: now */
 };
 
 struct policy	*policy_open(const struct config *, char **cause);
@@ -84,6 +89,7 @@ void		 policy_reload(struct policy *, const struct config *);
  */
 void	policy_connect(struct policy *, const struct sockaddr *client,
 	    enum listener_role, struct sender *, struct verdict *);
+/* Never blocks. */
 void	policy_disconnect(struct policy *, const struct sockaddr *client);
 
 /*
@@ -113,5 +119,48 @@ void	policy_rcpt(struct policy *, const struct sender *, const char *rcpt,
 
 /* Log the transaction; settle pending recipients (relayed ones count). */
 void	policy_record(struct policy *, const struct txn_record *);
+
+/*
+ * policy_connect, policy_mail and policy_rcpt without blocking, for the
+ * event loop: answered from what the policy holds in memory -- users and
+ * address owners read from the database less than a second ago and not
+ * changed since (policy_changed), and counters already loaded.  Each
+ * returns 1 with the verdict (and sender) filled as its blocking twin
+ * would fill them, the limits counted the same way, or 0 having done
+ * nothing when the answer needs the database: then call the blocking
+ * twin from the worker pool.  The blocking ones always read the database
+ * afresh and refresh what these use; so a change made behind the policy's
+ * back (not through policy_changed) counts within a second.
+ */
+int	policy_connect_quick(struct policy *, const struct sockaddr *client,
+	    enum listener_role, struct sender *, struct verdict *);
+int	policy_mail_quick(struct policy *, const struct sender *,
+	    const char *mail_from, struct verdict *);
+int	policy_rcpt_quick(struct policy *, const struct sender *,
+	    const char *rcpt, struct verdict *);
+
+/*
+ * policy_record() without blocking: the pending recipients are settled
+ * now, the row is copied and written by a thread of the policy, with the
+ * other rows queued meanwhile in one transaction.  policy_close() writes
+ * the rows still queued.
+ */
+void	policy_record_queue(struct policy *, const struct txn_record *);
+
+/*
+ * Users, domains or IP ranges changed in the database (a control command,
+ * a lock by rule): the quick functions forget what they hold and ask the
+ * database again.  Never blocks.  policy_shared_changed() does it for
+ * the relay running in this process, if any (the control thread's way).
+ */
+void	policy_changed(struct policy *);
+void	policy_shared_changed(void);
+
+/*
+ * A database connection of the policy's pool, for the other checks that
+ * run in the worker pool (abuse.c); give it back with policy_db_release.
+ */
+struct db	*policy_db_acquire(struct policy *, char **cause);
+void		 policy_db_release(struct policy *, struct db *);
 
 #endif

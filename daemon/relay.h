@@ -131,6 +131,18 @@ int	relay_stuff_add(struct relay_stuff *, struct evbuffer *,
 	    const char *, size_t);
 int	relay_stuff_end(struct relay_stuff *, struct evbuffer *);
 
+/*
+ * One whole message to the next hop (relay_send.c): MAIL with env, every
+ * recipient (those refused are skipped; none accepted ends it), then the
+ * message.  done() hears the message's fate once, later on base.  0: msg
+ * is taken (freed when done); -1: out of memory, msg still the caller's.
+ */
+typedef void relay_send_cb(void *arg, const struct relay_reply *);
+int	relay_send(struct event_base *, const struct relay_backend *,
+	    struct relay *, const struct relay_envelope *,
+	    const char *const *rcpts, size_t nrcpts, struct spool *msg,
+	    relay_send_cb *done, void *arg);
+
 /* The message as the backends read it (over daemon/spool.h). */
 int	relay_spool_rewind(struct spool *);
 ssize_t	relay_spool_read(struct spool *, void *, size_t);

@@ -70,6 +70,12 @@ void		 smtp_server_stop(struct smtp_server *, void (*stopped)(void *),
 void		 smtp_server_abort(struct smtp_server *);
 /* Free everything; after smtp_server_stop() finished. */
 void		 smtp_server_close(struct smtp_server *);
+/*
+ * Abuse control for the messages of the sessions (abuse.h): identities,
+ * spam verdicts, locks.  Set before smtp_server_start(); NULL: none.
+ */
+struct abuse;
+void		 smtp_server_abuse(struct smtp_server *, struct abuse *);
 /* The files to hand over when privileges are dropped (spool dir). */
 const char	*smtp_server_spool_dir(const struct smtp_server *);
 
@@ -137,6 +143,7 @@ struct smtp_server {
 	struct config		*conf;
 	struct event_base	*base;
 	struct policy		*policy;
+	struct abuse		*abuse;		/* NULL: no abuse control */
 	struct worker_pool	*pool;
 	SSL_CTX			*tls;
 	struct smtp_relay	*relay;		/* for new transactions */

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "smtp.h"
 #include "smtp_data.h"
+#include "stats.h"
 #include "tls.h"
 
 /* Pause after accept() failed (out of descriptors), in milliseconds. */
@@ -175,6 +176,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		return;
 	}
 	smtp_session_new(l, fd, sa, salen);
+	stats_inc(STAT_CONNECTIONS);
+	stats_set(STAT_OPEN, srv->nsessions);
 }
 
 static void
@@ -367,6 +370,7 @@ smtp_server_gone(struct smtp_server *srv)
 	void	(*fn)(void *);
 
 	srv->nsessions--;
+	stats_set(STAT_OPEN, srv->nsessions);
 	if (srv->stopping && srv->nsessions == 0 && srv->stopped != NULL) {
 		fn = srv->stopped;
 		srv->stopped = NULL;

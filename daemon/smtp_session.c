@@ -29,7 +29,9 @@
 
 #include <sodium.h>
 
+#include "abuse.h"
 #include "conf.h"
+#include "events.h"
 #include "log.h"
 #include "smtp.h"
 #include "smtp_cmd.h"
@@ -69,6 +71,9 @@ struct smtp_txn {
 	struct spool		*spool;
 	size_t			 size;
 	char			*header_from, *subject;
+	struct abuse_out	 abuse;		/* abuse_check()'s outcome */
+	char			 note[256];	/* for the log: "DKIM: ..." */
+	int			 recorded;	/* policy_record() done */
 };
 
 struct smtp_session {
@@ -108,28 +113,6 @@ struct smtp_session {
 	struct sender		 sender;
 	struct verdict		 verdict;
 	struct relay_reply	 rreply;
-};
-
-/* A finished transaction on its way to policy_record(). */
-struct smtp_record {
-	struct worker_job	 job;
-	struct smtp_server	*srv;
-	struct smtp_txn		*txn;
-	struct sender		 sender;
-	int			 has_sender;
-	const void		*pending_token;	/* the session's &sender */
-	struct sockaddr_storage	 ss;
-	char			*helo;
-	char			 status[16];
-	char			 reason[SESSION_REPLY_MAX];
-	char			 next_hop[sizeof ((struct relay_reply *)0)->text + 8];
-};
-
-/* policy_disconnect() off the loop. */
-struct smtp_bye {
-	struct worker_job	 job;
-	struct policy		*policy;
-	struct sockaddr_storage	 ss;
 };
 
 static void	session_process(struct smtp_session *);
@@ -324,6 +307,24 @@ smtp_session_call(struct smtp_session *s, worker_fn *work,
 	worker_submit(s->srv->pool, &s->job, work, session_call_done, s);
 }
 
+/*
+ * A policy question: answered at once by quick(session) when the policy
+ * can without the database (1), else by work(session) in a worker; then
+ * resume(session).  Inside session_process(), whose loop goes on.
+ */
+static void
+session_policy_call(struct smtp_session *s, int (*quick)(struct smtp_session *),
+    worker_fn *work, void (*resume)(struct smtp_session *))
+{
+	if (!quick(s)) {
+		smtp_session_call(s, work, resume);
+		return;
+	}
+	session_enter(s);
+	resume(s);
+	session_leave(s);
+}
+
 static void
 session_relay_resume(struct smtp_session *s)
 {
@@ -397,43 +398,53 @@ session_txn_free(struct smtp_txn *t)
 	free(t->mail_from);
 	free(t->header_from);
 	free(t->subject);
+	abuse_out_free(&t->abuse);
 	free(t);
 }
 
+/*
+ * The transaction for the message log and the counters: the pending
+ * recipients are settled now, the row written by the policy's log thread
+ * (policy_record_queue never blocks).
+ */
+/* A transaction's record: what every way of recording it fills alike. */
 static void
-session_record_work(void *arg)
+session_txn_record(struct txn_record *tr, const struct smtp_txn *t,
+    const struct sender *sender, const void *token,
+    const struct sockaddr_storage *ss, const char *helo, const char *status,
+    const char *reason)
 {
-	struct smtp_record	*r = arg;
-	struct smtp_txn		*t = r->txn;
-	struct txn_record	 tr;
-
-	memset(&tr, 0, sizeof tr);
-	tr.sender = r->has_sender ? &r->sender : NULL;
-	tr.queue_id = t->queue_id;
-	tr.client = (const struct sockaddr *)&r->ss;
-	tr.helo = r->helo;
-	tr.mail_from = t->mail_from;
-	tr.rcpts = (const char *const *)t->rcpts;
-	tr.nrcpts = t->nrcpts;
-	tr.npending = t->npending;
-	tr.pending_token = r->pending_token;
-	tr.header_from = t->header_from;
-	tr.subject = t->subject;
-	tr.size = t->size;
-	tr.status = r->status;
-	tr.reason = r->reason;
-	tr.next_hop_reply = r->next_hop[0] != '\0' ? r->next_hop : NULL;
-	policy_record(r->srv->policy, &tr);
+	memset(tr, 0, sizeof *tr);
+	tr->sender = sender->kind != SENDER_NONE ? sender : NULL;
+	tr->queue_id = t->queue_id;
+	tr->client = (const struct sockaddr *)ss;
+	tr->helo = helo;
+	tr->mail_from = t->mail_from;
+	tr->rcpts = (const char *const *)t->rcpts;
+	tr->nrcpts = t->nrcpts;
+	tr->npending = t->npending;
+	tr->pending_token = token;
+	tr->header_from = t->header_from;
+	tr->subject = t->subject;
+	tr->size = t->size;
+	tr->status = status;
+	tr->reason = reason;
 }
 
 static void
-session_record_done(void *arg)
+session_record(struct smtp_session *s, const struct smtp_txn *t,
+    const char *status, const char *reason, const struct relay_reply *nh)
 {
-	struct smtp_record	*r = arg;
+	struct txn_record	 tr;
+	char			 next_hop[sizeof nh->text + 8];
 
-	session_txn_free(r->txn);
-	free(r->helo);
-	free(r);
+	session_txn_record(&tr, t, &s->sender, &s->sender, &s->ss, s->helo,
+	    status, reason);
+	if (nh != NULL) {
+		snprintf(next_hop, sizeof next_hop, "%d %s", nh->code, nh->text);
+		tr.next_hop_reply = next_hop;
+	}
+	policy_record_queue(s->srv->policy, &tr);
 }
 
 static void
@@ -447,18 +458,100 @@ session_log_txn(struct smtp_session *s, const struct smtp_txn *t,
 	log_info("%s: client=%s user=%s from=<%s> nrcpt=%zu size=%zu "
 	    "status=%s (%s)", t->queue_id, s->addr, user, t->mail_from,
 	    t->nrcpts, t->size, status, reason);
+	events_message(&(struct events_message){ .queue_id = t->queue_id,
+	    .client = s->addr, .user = s->sender.kind == SENDER_NONE ? NULL :
+	    s->sender.user, .domain = s->sender.kind == SENDER_NONE ? NULL :
+	    s->sender.domain, .identity = t->abuse.identity,
+	    .from = t->mail_from, .nrcpts = t->nrcpts, .size = t->size,
+	    .status = status, .reason = reason, .spam = t->abuse.spam });
+}
+
+/*
+ * A relayed message of a user with `archive` on: its log row is written
+ * at once (the archive hangs off its id), then the bytes the next hop got
+ * are archived, in a worker; the transaction is the job's from here on.
+ */
+struct smtp_archive {
+	struct worker_job	 job;
+	struct smtp_server	*srv;
+	struct smtp_txn		*txn;
+	struct sender		 sender;
+	const void		*token;		/* the session's &sender */
+	struct sockaddr_storage	 ss;
+	char			*helo;
+	char			 reason[SESSION_REPLY_MAX];
+	char			 next_hop[sizeof ((struct relay_reply *)0)->text + 8];
+};
+
+static void
+session_archive_work(void *arg)
+{
+	struct smtp_archive	*a = arg;
+	struct smtp_txn		*t = a->txn;
+	struct txn_record	 tr;
+	const char		*m;
+	size_t			 len;
+	int64_t			 id = 0;
+
+	session_txn_record(&tr, t, &a->sender, a->token, &a->ss, a->helo,
+	    "relayed", a->reason);
+	tr.next_hop_reply = a->next_hop;
+	tr.log_id = &id;
+	policy_record(a->srv->policy, &tr);
+	if (id == 0)
+		log_warnx("%s: not archived: no message log row", t->queue_id);
+	else if ((m = spool_map(t->spool, &len)) == NULL)
+		log_warn("%s: not archived", t->queue_id);
+	else
+		abuse_archive(a->srv->abuse, t->queue_id, id, m, len);
+}
+
+static void
+session_archive_done(void *arg)
+{
+	struct smtp_archive	*a = arg;
+
+	session_txn_free(a->txn);
+	free(a->helo);
+	free(a);
+}
+
+/* 0 when the job took the transaction, -1 when it is still ours. */
+static int
+session_archive(struct smtp_session *s, struct smtp_txn *t,
+    const char *reason, const struct relay_reply *nh)
+{
+	struct smtp_archive	*a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return -1;
+	a->srv = s->srv;
+	a->txn = t;
+	a->sender = s->sender;
+	a->token = &s->sender;
+	a->ss = s->ss;
+	if (s->helo != NULL && (a->helo = strdup(s->helo)) == NULL) {
+		free(a);
+		return -1;
+	}
+	snprintf(a->reason, sizeof a->reason, "%s", reason);
+	if (nh != NULL)
+		snprintf(a->next_hop, sizeof a->next_hop, "%d %s", nh->code,
+		    nh->text);
+	worker_submit(s->srv->pool, &a->job, session_archive_work,
+	    session_archive_done, a);
+	return 0;
 }
 
 /*
  * The transaction is over: abort what is left at the next hop and hand
- * it to policy_record() in a worker.
+ * it to the policy (session_record).
  */
 static void
 session_txn_end(struct smtp_session *s, const char *status,
     const char *reason, const struct relay_reply *nh)
 {
 	struct smtp_txn		*t = s->txn;
-	struct smtp_record	*r;
 
 	if (t == NULL)
 		return;
@@ -469,29 +562,23 @@ session_txn_end(struct smtp_session *s, const char *status,
 	if (t->data != NULL)
 		smtp_data_free(t->data);
 	t->data = NULL;
+	if (t->abuse.archive && t->spool != NULL && !t->recorded &&
+	    strcmp(status, "relayed") == 0 && s->sender.kind != SENDER_NONE) {
+		session_log_txn(s, t, status, reason);
+		if (session_archive(s, t, reason, nh) == 0)
+			return;
+		log_warnx("%s: not archived: out of memory", t->queue_id);
+		session_record(s, t, status, reason, nh);
+		session_txn_free(t);
+		return;
+	}
 	if (t->spool != NULL)
 		spool_free(t->spool);
 	t->spool = NULL;
 	session_log_txn(s, t, status, reason);
-	if ((r = calloc(1, sizeof *r)) == NULL) {
-		log_warn("%s: cannot record the transaction", t->queue_id);
-		session_txn_free(t);
-		return;
-	}
-	r->srv = s->srv;
-	r->txn = t;
-	r->has_sender = s->sender.kind != SENDER_NONE;
-	r->sender = s->sender;
-	r->pending_token = &s->sender;
-	r->ss = s->ss;
-	r->helo = s->helo != NULL ? strdup(s->helo) : NULL;
-	snprintf(r->status, sizeof r->status, "%s", status);
-	snprintf(r->reason, sizeof r->reason, "%s", reason);
-	if (nh != NULL)
-		snprintf(r->next_hop, sizeof r->next_hop, "%d %s", nh->code,
-		    nh->text);
-	worker_submit(s->srv->pool, &r->job, session_record_work,
-	    session_record_done, r);
+	if (!t->recorded)
+		session_record(s, t, status, reason, nh);
+	session_txn_free(t);
 }
 
 /* The status word of a refusal by its code. */
@@ -505,25 +592,14 @@ session_status(int code)
  * The connection's life.
  */
 
-static void
-session_bye_work(void *arg)
-{
-	struct smtp_bye	*b = arg;
-
-	policy_disconnect(b->policy, (const struct sockaddr *)&b->ss);
-}
-
+/* The connection's slot back (policy_disconnect never blocks). */
 static void
 session_bye(struct smtp_session *s)
 {
-	struct smtp_bye	*b;
-
-	if (!s->counted || (b = calloc(1, sizeof *b)) == NULL)
+	if (!s->counted)
 		return;
 	s->counted = 0;
-	b->policy = s->srv->policy;
-	b->ss = s->ss;
-	worker_submit(s->srv->pool, &b->job, session_bye_work, free, b);
+	policy_disconnect(s->srv->policy, (const struct sockaddr *)&s->ss);
 }
 
 /*
@@ -678,6 +754,13 @@ session_connect_work(void *arg)
 
 	policy_connect(s->srv->policy, (struct sockaddr *)&s->ss, s->l->role,
 	    &s->sender, &s->verdict);
+}
+
+static int
+session_connect_quick(struct smtp_session *s)
+{
+	return policy_connect_quick(s->srv->policy, (struct sockaddr *)&s->ss,
+	    s->l->role, &s->sender, &s->verdict);
 }
 
 /* Did the client talk before the greeting?  Read or still in the socket. */
@@ -845,7 +928,8 @@ smtp_session_new(struct smtp_listener *l, evutil_socket_t fd,
 	session_bev_setup(s);
 	log_debug("smtp %llu: connection from %s on %s",
 	    (unsigned long long)s->id, s->addr, l->text);
-	smtp_session_call(s, session_connect_work, session_connected);
+	session_policy_call(s, session_connect_quick, session_connect_work,
+	    session_connected);
 }
 
 /*
@@ -1071,6 +1155,13 @@ session_mail_work(void *arg)
 	    &s->verdict);
 }
 
+static int
+session_mail_quick(struct smtp_session *s)
+{
+	return policy_mail_quick(s->srv->policy, &s->sender,
+	    s->txn->mail_from, &s->verdict);
+}
+
 static void
 session_mail_begun(struct smtp_session *s)
 {
@@ -1143,7 +1234,8 @@ session_cmd_mail(struct smtp_session *s, const struct smtp_cmd *cmd)
 	t->body8 = cmd->body == SMTP_BODY_8BITMIME;
 	t->size_decl = cmd->params & SMTP_PARAM_SIZE ? cmd->size : 0;
 	s->txn = t;
-	smtp_session_call(s, session_mail_work, session_mail_checked);
+	session_policy_call(s, session_mail_quick, session_mail_work,
+	    session_mail_checked);
 }
 
 /*
@@ -1156,6 +1248,13 @@ session_rcpt_work(void *arg)
 	struct smtp_session	*s = arg;
 
 	policy_rcpt(s->srv->policy, &s->sender, s->txn->rcpt, &s->verdict);
+}
+
+static int
+session_rcpt_quick(struct smtp_session *s)
+{
+	return policy_rcpt_quick(s->srv->policy, &s->sender, s->txn->rcpt,
+	    &s->verdict);
 }
 
 static int
@@ -1232,7 +1331,8 @@ session_cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 		smtp_reply(s, "451 4.3.0 Out of memory; try again later");
 		return;
 	}
-	smtp_session_call(s, session_rcpt_work, session_rcpt_checked);
+	session_policy_call(s, session_rcpt_quick, session_rcpt_work,
+	    session_rcpt_checked);
 }
 
 /*
@@ -1369,6 +1469,9 @@ session_data_relayed(struct smtp_session *s)
 		    t->queue_id);
 		smtp_reply(s, "%s", reply);
 		s->messages++;
+		if (*t->note != '\0')
+			snprintf(reply, sizeof reply, "250 2.0.0 Ok: queued as "
+			    "%s; %s", t->queue_id, t->note);
 		session_txn_end(s, "relayed", reply, &s->rreply);
 		return;
 	}
@@ -1408,6 +1511,270 @@ session_data_check(const struct smtp_data_stats *st, char *buf, size_t len)
 	return NULL;
 }
 
+/* Received: in front, then the message to the next hop. */
+static void
+session_data_relay(struct smtp_session *s)
+{
+	struct smtp_txn		*t = s->txn;
+	struct relay_txn	*rtxn;
+
+	if (session_received(s, t) == -1) {
+		session_data_refuse(s, spool_full(spool_error(t->spool)) ?
+		    "452 4.3.1 Insufficient system storage; try again later" :
+		    "451 4.3.0 Cannot store the message; try again later");
+		return;
+	}
+	rtxn = t->rtxn;
+	session_relay_enter(s, session_data_relayed);
+	t->relay->backend->data(rtxn, t->spool, session_on_relay, s);
+	session_relay_leave(s);
+}
+
+/*
+ * Abuse control (abuse.h): the identity, its lock, the spam verdict, in
+ * a worker; the outcome acted on here.
+ */
+
+/* The message without the field at [off, off + len) (identify.strip). */
+static int
+session_strip(struct smtp_session *s, struct smtp_txn *t, size_t off,
+    size_t len)
+{
+	const struct config	*c = session_conf(s);
+	const char		*m;
+	struct spool		*n;
+	size_t			 size;
+
+	if ((m = spool_map(t->spool, &size)) == NULL || off + len > size ||
+	    (n = spool_new(conf_int(c, CONF_smtp_spool_memory),
+	    s->srv->spool_dir)) == NULL)
+		return -1;
+	if (spool_write(n, m, off) == -1 ||
+	    spool_write(n, m + off + len, size - off - len) == -1) {
+		spool_free(n);
+		return -1;
+	}
+	spool_free(t->spool);
+	t->spool = n;
+	return 0;
+}
+
+/*
+ * DKIM-sign the message that passed (in the worker).  A message that
+ * cannot be signed goes out unsigned; the log row says why.
+ */
+static void
+session_sign(struct smtp_session *s, struct smtp_txn *t)
+{
+	const char	*m;
+	char		*h, why[200] = "";
+	size_t		 len, hlen;
+	int		 rc;
+
+	if ((m = spool_map(t->spool, &len)) == NULL) {
+		snprintf(t->note, sizeof t->note, "DKIM: unsigned: cannot read "
+		    "the message back");
+		return;
+	}
+	rc = abuse_sign(s->srv->abuse, &t->abuse, t->header_from, m, len, &h,
+	    &hlen, why, sizeof why);
+	if (rc == 0 && spool_prepend(t->spool, h, hlen) == -1) {
+		rc = -1;
+		snprintf(why, sizeof why, "cannot store the signature");
+	}
+	if (rc != 0)
+		snprintf(t->note, sizeof t->note, "DKIM: unsigned: %s", why);
+	else if (*why != '\0')
+		snprintf(t->note, sizeof t->note, "DKIM: %s", why);
+	if (rc == -1)
+		log_warnx("%s: DKIM: %s", t->queue_id, why);
+	free(h);
+}
+
+static void
+session_abuse_work(void *arg)
+{
+	struct smtp_session	*s = arg;
+	struct smtp_txn		*t = s->txn;
+	struct abuse_in		 in;
+	struct abuse_out	*o = &t->abuse;
+
+	memset(&in, 0, sizeof in);
+	in.sender = &s->sender;
+	in.queue_id = t->queue_id;
+	in.mail_from = t->mail_from;
+	in.authname = s->authname;
+	in.header_from = t->header_from;
+	if ((in.msg = spool_map(t->spool, &in.len)) == NULL) {
+		o->action = ABUSE_REFUSE;
+		snprintf(o->reply, sizeof o->reply, "451 4.3.0 Cannot read "
+		    "the message back; try again later");
+		return;
+	}
+	abuse_check(s->srv->abuse, &in, o);
+	if (o->action == ABUSE_PASS && o->strip_len > 0 &&
+	    session_strip(s, t, o->strip_off, o->strip_len) == -1) {
+		o->action = ABUSE_REFUSE;
+		snprintf(o->reply, sizeof o->reply, "451 4.3.0 Cannot store "
+		    "the message; try again later");
+	}
+	if (o->action == ABUSE_PASS && *o->dkim_selector != '\0')
+		session_sign(s, t);
+}
+
+/* What became of a notice, for the log. */
+static void
+session_notice_sent(void *arg, const struct relay_reply *r)
+{
+	struct smtp_relay	*relay = arg;
+
+	if (relay_reply_ok(r))
+		log_info("notice: relayed (%d %s)", r->code, r->text);
+	else
+		log_warnx("notice: not relayed: %d %s", r->code, r->text);
+	smtp_relay_unref(relay);
+}
+
+/* Hand a lock notice to the next hop, on its own. */
+static void
+session_notice(struct smtp_session *s, struct abuse_out *o)
+{
+	struct relay_envelope	 env;
+	struct smtp_relay	*relay;
+	struct spool		*msg;
+	const char		*rcpts[2];
+	char			 id[SMTP_QUEUE_ID_LEN + 1];
+	size_t			 n = 0;
+
+	if ((msg = spool_new(conf_int(session_conf(s),
+	    CONF_smtp_spool_memory), s->srv->spool_dir)) == NULL ||
+	    spool_write(msg, o->notice, o->notice_len) == -1) {
+		log_warn("notice to %s", o->notice_to);
+		if (msg != NULL)
+			spool_free(msg);
+		return;
+	}
+	smtp_queue_id(id);
+	memset(&env, 0, sizeof env);
+	env.queue_id = id;
+	env.sender = o->notice_from;
+	env.helo = conf_str(session_conf(s), CONF_smtp_hostname);
+	env.body_8bit = 1;
+	rcpts[n++] = o->notice_to;
+	if (o->notice_cc != NULL)
+		rcpts[n++] = o->notice_cc;
+	relay = smtp_relay_ref(s->srv);
+	log_info("%s: notice to %s%s%s", id, o->notice_to, o->notice_cc !=
+	    NULL ? ", copy to " : "", o->notice_cc != NULL ? o->notice_cc :
+	    "");
+	if (relay_send(s->srv->base, relay->backend, relay->relay, &env,
+	    rcpts, n, msg, session_notice_sent, relay) == -1) {
+		log_warnx("%s: notice not sent: out of memory", id);
+		spool_free(msg);
+		smtp_relay_unref(relay);
+	}
+}
+
+void
+smtp_server_abuse(struct smtp_server *srv, struct abuse *a)
+{
+	srv->abuse = a;
+}
+
+/*
+ * The quarantine: the log row first (its id links the held file), then
+ * the file; the client hears 250 only once both are stored.
+ */
+static void
+session_quarantine_work(void *arg)
+{
+	struct smtp_session	*s = arg;
+	struct smtp_txn		*t = s->txn;
+	struct abuse_out	*o = &t->abuse;
+	struct txn_record	 tr;
+	struct abuse_in		 in;
+	int64_t			 id = 0;
+
+	session_txn_record(&tr, t, &s->sender, &s->sender, &s->ss, s->helo,
+	    "quarantined", o->reason);
+	tr.log_id = &id;
+	policy_record(s->srv->policy, &tr);
+	t->recorded = 1;
+	memset(&in, 0, sizeof in);
+	in.queue_id = t->queue_id;
+	in.mail_from = t->mail_from;
+	if (id == 0 || (in.msg = spool_map(t->spool, &in.len)) == NULL) {
+		o->action = ABUSE_REFUSE;
+		snprintf(o->reply, sizeof o->reply, "451 4.3.0 Cannot hold the "
+		    "message now; try again later");
+		return;
+	}
+	if (abuse_hold(s->srv->abuse, &in, id, (const char *const *)t->rcpts,
+	    t->nrcpts, o) == -1)
+		o->action = ABUSE_REFUSE;
+}
+
+static void
+session_quarantine_done(struct smtp_session *s)
+{
+	struct smtp_txn		*t = s->txn;
+	struct abuse_out	*o = &t->abuse;
+	char			 reply[SESSION_REPLY_MAX];
+
+	if (o->notice != NULL)
+		session_notice(s, o);
+	if (o->action == ABUSE_REFUSE) {
+		snprintf(reply, sizeof reply, "%s", o->reply);
+		smtp_reply(s, "%s", reply);
+		session_txn_end(s, "tempfail", reply, NULL);
+		return;
+	}
+	/* As for a relayed message: the sender learns nothing more. */
+	snprintf(reply, sizeof reply, "250 2.0.0 Ok: queued as %s",
+	    t->queue_id);
+	smtp_reply(s, "%s", reply);
+	s->messages++;
+	session_txn_end(s, "quarantined", reply, NULL);
+}
+
+/* Hold the message in the quarantine; the client hears 250. */
+static void
+session_quarantine(struct smtp_session *s)
+{
+	struct smtp_txn	*t = s->txn;
+
+	if (session_received(s, t) == -1) {
+		session_data_refuse(s, spool_full(spool_error(t->spool)) ?
+		    "452 4.3.1 Insufficient system storage; try again later" :
+		    "451 4.3.0 Cannot store the message; try again later");
+		return;
+	}
+	/* The notice of a lock went with abuse_check's outcome already. */
+	abuse_out_free(&t->abuse);
+	smtp_session_call(s, session_quarantine_work, session_quarantine_done);
+}
+
+static void
+session_abuse_done(struct smtp_session *s)
+{
+	struct smtp_txn		*t = s->txn;
+	struct abuse_out	*o = &t->abuse;
+
+	if (o->notice != NULL)
+		session_notice(s, o);
+	switch (o->action) {
+	case ABUSE_REFUSE:
+		session_data_refuse(s, o->reply);
+		break;
+	case ABUSE_QUARANTINE:
+		session_quarantine(s);
+		break;
+	case ABUSE_PASS:
+		session_data_relay(s);
+		break;
+	}
+}
+
 static void
 session_data_end(struct smtp_session *s)
 {
@@ -1415,7 +1782,6 @@ session_data_end(struct smtp_session *s)
 	const struct smtp_data_stats	*st = smtp_data_stats(t->data);
 	const char			*no;
 	char				 buf[SMTP_REPLY_MAX];
-	struct relay_txn		*rtxn;
 
 	s->phase = PH_READY;
 	t->size = st->size;
@@ -1429,16 +1795,10 @@ session_data_end(struct smtp_session *s)
 	}
 	t->spool = smtp_data_take_spool(t->data);
 	session_headers(t, st->header_size);
-	if (session_received(s, t) == -1) {
-		session_data_refuse(s, spool_full(spool_error(t->spool)) ?
-		    "452 4.3.1 Insufficient system storage; try again later" :
-		    "451 4.3.0 Cannot store the message; try again later");
-		return;
-	}
-	rtxn = t->rtxn;
-	session_relay_enter(s, session_data_relayed);
-	t->relay->backend->data(rtxn, t->spool, session_on_relay, s);
-	session_relay_leave(s);
+	if (s->srv->abuse != NULL)
+		smtp_session_call(s, session_abuse_work, session_abuse_done);
+	else
+		session_data_relay(s);
 }
 
 /* Feed the input to the DATA reader; 1 when the message ended. */

@@ -45,6 +45,7 @@ struct spam_config {
 	const char			*spec;	/* "builtin", "rspamd://..." */
 	struct db			*db;	/* builtin: the token store */
 	const struct spam_params	*params; /* builtin; NULL: defaults */
+	int				 timeout_ms; /* network; 0: 10 s */
 };
 
 /* Why: a token and its spam probability, or a rule and its score. */
@@ -76,14 +77,58 @@ struct spam_engine {
 };
 
 extern const struct spam_engine spam_builtin_engine;
+extern const struct spam_engine spam_rspamd_engine;	/* spam_rspamd.c */
+extern const struct spam_engine spam_spamd_engine;	/* spam_spamd.c */
 
 /* The engine for a spec, or NULL with *cause. */
 const struct spam_engine *spam_engine_find(const char *spec, char **cause);
+
+/*
+ * Where a network engine listens, from its spec:
+ * "rspamd://HOST:PORT[?controller=[HOST:]PORT]" or "spamd://HOST:PORT"
+ * (an IPv6 address in brackets).  rspamd learns through its controller,
+ * when one is given.
+ */
+struct spam_addr {
+	char	scheme[8];		/* "rspamd", "spamd" */
+	char	host[256];
+	char	port[6];
+	char	ctl_host[256];		/* "": no controller */
+	char	ctl_port[6];
+};
+int		 spam_addr_parse(const char *spec, struct spam_addr *,
+		    char **cause);
+/* Is spec an engine outfilterd knows, well written?  why says not. */
+int		 spam_spec_check(const char *spec, char *why, size_t whylen);
+
+/*
+ * The network engines' replies as verdicts (0), or -1 with *cause: the
+ * body of rspamd's /checkv2 answer (JSON), and the whole answer of
+ * spamd to REPORT (status line, headers, report).
+ */
+int		 spam_rspamd_reply(const char *body, size_t len,
+		    struct spam_verdict *, char **cause);
+int		 spam_spamd_reply(const char *reply, size_t len,
+		    struct spam_verdict *, char **cause);
+
+/*
+ * One exchange with a network engine (spam_net.c): connect to
+ * host:port, send req and then body, read the answer to the end (at most
+ * max bytes), all within timeout_ms.  Returns the answer (NUL-terminated,
+ * *len bytes) or NULL with *cause, which names what failed but not the
+ * engine: the caller prefixes its spec.
+ */
+char		*spam_net_exchange(const char *host, const char *port,
+		    int timeout_ms, const char *req, size_t reqlen,
+		    const char *body, size_t bodylen, size_t max, size_t *len,
+		    char **cause);
 
 /* 1 when the raw message holds the GTUBE string. */
 int		 spam_gtube(const char *msg, size_t len);
 /* Start a verdict: clean, for engine. */
 void		 spam_verdict_init(struct spam_verdict *, const char *engine);
+/* Set the reason, cut to fit without splitting a UTF-8 character. */
+void		 spam_verdict_reason(struct spam_verdict *, const char *);
 /* Append a clue, if there is room. */
 void		 spam_verdict_clue(struct spam_verdict *, const char *name,
 		    double value);
@@ -101,6 +146,15 @@ json_t		*spam_verdict_json(const struct spam_verdict *);
  */
 int		 spam_learn_dir(const struct spam_engine *, struct spam *,
 		    struct db *, const char *dir, int is_spam, size_t *count,
+		    char **cause);
+/*
+ * The same, calling progress(arg, done, total) after each file when
+ * progress is not NULL.
+ */
+typedef void	 spam_progress_fn(void *arg, size_t done, size_t total);
+int		 spam_learn_dir_progress(const struct spam_engine *,
+		    struct spam *, struct db *, const char *dir, int is_spam,
+		    spam_progress_fn *, void *arg, size_t *count,
 		    char **cause);
 /* Read a whole file into memory (NUL-terminated); NULL with *cause. */
 char		*spam_file_read(const char *path, size_t *len, char **cause);
@@ -123,5 +177,31 @@ struct spam_tokens {
 int		 spam_tokenize(const char *msg, size_t len,
 		    struct spam_tokens *, char **cause);
 void		 spam_tokens_free(struct spam_tokens *);
+
+/*
+ * The daemon's spam service (spam_service.c): the engine of [spam]
+ * engine, shared by every thread.  check() may run in many threads at
+ * once, alongside learn() and a reload; learn() calls are taken one at a
+ * time.  A reload to another engine lets checks in flight finish with the
+ * old one.
+ */
+struct config;
+struct spam_service;
+
+struct spam_service *spam_service_open(const struct config *, char **cause);
+/* SIGHUP: a new engine, time-out or on_failure; the rest is kept. */
+void		 spam_service_reload(struct spam_service *,
+		    const struct config *);
+/* 0 with a verdict, -1 with *cause when the engine could not judge. */
+int		 spam_service_check(struct spam_service *, const char *msg,
+		    size_t len, struct spam_verdict *, char **cause);
+int		 spam_service_learn(struct spam_service *, const char *msg,
+		    size_t len, int is_spam, char **cause);
+/* [spam] on_failure: 1 pass mail unscanned, 0 answer 451 4.7.1. */
+int		 spam_service_pass_unscanned(const struct spam_service *);
+/* Set into's "spam" member: engine, counts, the last failure. */
+void		 spam_service_status(const struct spam_service *,
+		    json_t *into);
+void		 spam_service_close(struct spam_service *);
 
 #endif

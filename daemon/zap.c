@@ -5,7 +5,9 @@
  * peer's uid comes from the kernel through libzmq); any other name is an
  * admin account verified with argon2id.  Verified passwords are
  * remembered for a short time under a keyed hash, so a script's thousand
- * calls do not each pay argon2id.
+ * calls do not each pay argon2id.  The event socket asks on its own ZAP
+ * domain, which lets in super-admins only: its events name the senders
+ * of every domain.
  */
 #include "config.h"
 
@@ -57,6 +59,7 @@ struct zap_req {
 	char		 user_id[300];
 	char		 why[256];
 	char		 peer[160];	/* for the log: "uid 1000 (pid 42)" */
+	int		 events;	/* for the event socket */
 };
 
 struct zap *
@@ -305,6 +308,11 @@ zap_admin(struct zap *z, struct zap_req *r, struct db *db,
 	}
 	sodium_memzero(d, sizeof d);
 	free(hash);
+	if (rc == 200 && r->events && !super) {
+		snprintf(r->why, sizeof r->why, "the event socket is for "
+		    "super-admins: its events name every domain's senders");
+		rc = 400;
+	}
 	if (rc == 200)
 		snprintf(r->user_id, sizeof r->user_id, "admin:%s", r->user);
 	return rc;
@@ -337,10 +345,11 @@ zap_decide(struct zap *z, struct zap_req *r, struct db *db,
 		return 500;
 	}
 	zap_peer(r);
-	if (!zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN) ||
+	r->events = zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN_EVENTS);
+	if ((!zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN) && !r->events) ||
 	    !zap_frame_is(r, ZF_MECHANISM, "PLAIN")) {
-		snprintf(r->why, sizeof r->why, "only PLAIN on the domain "
-		    ZAP_DOMAIN " is served");
+		snprintf(r->why, sizeof r->why, "only PLAIN on the domains "
+		    ZAP_DOMAIN " and " ZAP_DOMAIN_EVENTS " is served");
 		return 400;
 	}
 	if (zap_frame_str(r, ZF_USER, r->user, sizeof r->user) == -1 ||

@@ -249,10 +249,18 @@ db_strdup_col(sqlite3_stmt *st, int col)
 	return strdup((const char *)t);
 }
 
+static int64_t	(*db_clock)(void);
+
 int64_t
 db_now(void)
 {
-	return (int64_t)time(NULL);
+	return db_clock != NULL ? db_clock() : (int64_t)time(NULL);
+}
+
+void
+db_clock_set(int64_t (*now)(void))
+{
+	db_clock = now;
 }
 
 void

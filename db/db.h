@@ -132,11 +132,14 @@ struct db_sender {
 	int		 locked;	/* a lock in force now */
 	int64_t		 lock_until;	/* 0: until an admin unlocks */
 	char		 lock_reason[256];
+	char		 admin_contact[256];	/* the domain's */
 	json_t		*settings;
 };
 int		 db_sender_get(struct db *, const char *name,
 		    struct db_sender *, char **cause);
 void		 db_sender_free(struct db_sender *);
+/* A user setting in force: the stored value, else the table's default. */
+const char	*db_sender_setting(const struct db_sender *, const char *key);
 /* 1 when the domain is known (whether its filter is on or off), else 0. */
 int		 db_domain_known(struct db *, const char *name, char **cause);
 
@@ -154,16 +157,79 @@ int		 db_identity_unlock(struct db *, const char *user,
 int		 db_identity_reset(struct db *, const char *user,
 		    const char *identity, char **cause);
 
-/* Lock-notification templates. */
-int		 db_template_add(struct db *, const char *name,
-		    const char *subject, const char *body, char **cause);
+/*
+ * The relay's side of abuse control (db_abuse.c).  A lock state is "in
+ * force" when locked and its time has not run out; db_lock_expire() lifts
+ * the run-out ones for good, counting each as an automatic unlock.
+ */
+struct db_lock_state {
+	int64_t		 id;		/* the user's or identity's row */
+	int		 locked;	/* in force now */
+	int64_t		 lock_until;	/* 0: until an admin unlocks */
+	char		 lock_reason[256];
+	int64_t		 auto_unlocks;
+};
+/* The identity of a user, created on first sight (not counted). */
+int		 db_identity_state(struct db *, int64_t user_id,
+		    const char *identity, struct db_lock_state *, char **cause);
+int		 db_identity_state_id(struct db *, int64_t identity_id,
+		    struct db_lock_state *, char **cause);
+int		 db_user_lock_state(struct db *, int64_t user_id,
+		    struct db_lock_state *, char **cause);
+/* One more message of the identity, spam or not. */
+int		 db_identity_count(struct db *, int64_t identity_id, int spam,
+		    char **cause);
+/*
+ * Record a spam message of the user (and identity, when not 0) now, and
+ * count the user's and the identity's spam within the last window seconds.
+ */
+int		 db_spam_hit(struct db *, int64_t user_id, int64_t identity_id,
+		    int64_t window, int64_t *user_n, int64_t *identity_n,
+		    char **cause);
+int		 db_spam_hits_purge(struct db *, int64_t before, char **cause);
+/*
+ * Lock the user (identity_id 0) or the identity by rule for minutes (0:
+ * until an admin unlocks; also once max_auto_unlocks automatic unlocks
+ * were used up).  0 with the new state, 1 when a lock was already in
+ * force (state as it is), -1 on error.
+ */
+int		 db_lock_auto(struct db *, int64_t user_id, int64_t identity_id,
+		    const char *reason, int64_t minutes,
+		    int64_t max_auto_unlocks, struct db_lock_state *,
+		    char **cause);
+/* Lift every lock whose time ran out; cb (may be NULL) hears of each. */
+typedef void	 db_lock_expired_cb(void *arg, const char *user,
+		    const char *identity);
+int		 db_lock_expire(struct db *, db_lock_expired_cb *, void *arg,
+		    int64_t *lifted, char **cause);
+/*
+ * The clock every stored time reads (default time(2)); tests drive
+ * durations through it.  NULL restores the default.
+ */
+void		 db_clock_set(int64_t (*now)(void));
+
+/*
+ * Lock-notification templates.  When adding, language NULL is "en", body
+ * NULL is empty and html NULL or "" means none.  When setting, a NULL
+ * member is left as it is, and html "" removes the HTML body.  show gives
+ * {name, language, subject, body, html|null, created, updated}.  The
+ * template "default" can be changed but not deleted.
+ */
+struct db_template {
+	const char	*name;
+	const char	*language;	/* "en", "de", "pt-BR" ... */
+	const char	*subject;	/* one line */
+	const char	*body;		/* plain text */
+	const char	*html;		/* HTML body */
+};
+int		 db_template_add(struct db *, const struct db_template *,
+		    char **cause);
 int		 db_template_list(struct db *, const char *after, int limit,
 		    json_t **out, char **cause);
 int		 db_template_show(struct db *, const char *name, json_t **out,
 		    char **cause);
-/* subject or body NULL: left as it is. */
-int		 db_template_set(struct db *, const char *name,
-		    const char *subject, const char *body, char **cause);
+int		 db_template_set(struct db *, const struct db_template *,
+		    char **cause);
 int		 db_template_del(struct db *, const char *name, char **cause);
 
 /*
@@ -223,11 +289,64 @@ int		 db_log_purge(struct db *, int64_t before, int max,
 /* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (UTC) or epoch seconds. */
 int		 db_time_parse(const char *, int64_t *);
 
-/* Quarantine and archive: files that hang off a log row. */
-int		 db_quarantine_add(struct db *, int64_t log_id, const char *path,
-		    int64_t size, char **cause);
+/*
+ * A log row's outcome changed after the fact (a release from the
+ * quarantine): its status (one of DB_LOG_STATUSES), reason and the next
+ * hop's reply (NULL: left as it is).
+ */
+int		 db_log_set_status(struct db *, int64_t id, const char *status,
+		    const char *reason, const char *reply, char **cause);
+
+/* The archive: copies of relayed messages that hang off a log row. */
 int		 db_archive_add(struct db *, int64_t log_id, const char *path,
 		    int64_t size, char **cause);
+
+/*
+ * The quarantine (db_quarantine.c): messages held instead of relayed,
+ * each a file hanging off its log row, with the envelope a release relays
+ * it with.  A row is held, then released or deleted (its file removed);
+ * rows and files go for good after the retention (db_quarantine_expired,
+ * db_quarantine_forget).  Ids are the rows'; a domain admin's scope sees
+ * the messages whose log row is of its domains (the user's or the
+ * attributed sending domain), others are not found.
+ */
+int		 db_quarantine_add(struct db *, int64_t log_id, const char *path,
+		    int64_t size, const char *sender, const char *const *rcpts,
+		    size_t nrcpts, int64_t *id, char **cause);
+/* Filters as given (NULL: not given); all: also released and deleted. */
+struct db_quarantineq {
+	const char	*domain, *user, *since, *until;
+	int		 all;
+};
+/* Newest first: {id, time, state, user, domain, sender, recipients, ...}. */
+int		 db_quarantine_list(struct db *, char *const *scope,
+		    const struct db_quarantineq *, const char *after, int limit,
+		    json_t **out, char **cause);
+/*
+ * One message as list shows it, with its log row's details, the path of
+ * its file and rcpts (an array): {..., "path", "rcpts", "log_id",
+ * "queue_id", "released_at", "released_by", "deleted_at", "deleted_by"}.
+ */
+int		 db_quarantine_get(struct db *, char *const *scope, int64_t id,
+		    json_t **out, char **cause);
+/*
+ * A held message went to the next hop, whose reply was reply: the row is
+ * marked released by `by` now, and its log row becomes relayed, "released
+ * by BY" (atomically).  A conflict when it is released or deleted already.
+ */
+int		 db_quarantine_release(struct db *, int64_t id, const char *by,
+		    const char *reply, char **cause);
+/* Mark a message deleted by `by` (its file is the caller's to remove). */
+int		 db_quarantine_delete(struct db *, int64_t id, const char *by,
+		    char **cause);
+/*
+ * At most max rows held since before `before`, oldest first, as
+ * [{"id":N,"path":P},...]: the caller removes each file, then
+ * db_quarantine_forget() its row.
+ */
+int		 db_quarantine_expired(struct db *, int64_t before, int max,
+		    json_t **out, char **cause);
+int		 db_quarantine_forget(struct db *, int64_t id, char **cause);
 
 /* Limit counters, written back in batches by the daemon. */
 int		 db_counter_put(struct db *, const char *user,
@@ -240,14 +359,27 @@ int		 db_counter_get(struct db *, const char *user,
 /* Forget every counter of a user. */
 int		 db_counter_reset(struct db *, const char *user, char **cause);
 
-/* DKIM keys. */
+/*
+ * DKIM keys, one per domain and selector.  The key is stored as given (the
+ * daemon hands it over sealed); algorithm is rsa-sha256 or ed25519-sha256.
+ */
+/* A selector (DNS labels) in its stored, lower-case form; NULL with cause. */
+char		*db_selector_normalize(const char *, char **cause);
 int		 db_dkim_add(struct db *, const char *domain,
 		    const char *selector, const char *algorithm,
-		    const char *pem, char **cause);
+		    const char *key, char **cause);
 /* 0 with the algorithm and key (the caller's), 1 when none, -1 on error. */
 int		 db_dkim_get(struct db *, const char *domain,
-		    const char *selector, char **algorithm, char **pem,
+		    const char *selector, char **algorithm, char **key,
 		    char **cause);
+/* {domain, selector, algorithm, created}, without the key. */
+int		 db_dkim_show(struct db *, const char *domain,
+		    const char *selector, json_t **out, char **cause);
+int		 db_dkim_list(struct db *, char *const *scope,
+		    const char *domain, const char *after, int limit,
+		    json_t **out, char **cause);
+int		 db_dkim_del(struct db *, const char *domain,
+		    const char *selector, char **cause);
 
 /* Newly registered domains, imported from a feed. */
 int		 db_newdomain_put(struct db *, const char *domain,
@@ -255,6 +387,72 @@ int		 db_newdomain_put(struct db *, const char *domain,
 /* 0 with registered_at, 1 when the domain is not listed, -1 on error. */
 int		 db_newdomain_get(struct db *, const char *domain,
 		    int64_t *registered_at, char **cause);
+
+/*
+ * Newly registered domains (db_nrd.c).  Names arrive normalized (the
+ * registrable domain, A-labels).  An import line with a registration time
+ * sets it; one without (registered_at 0) lists the domain as registered
+ * at `now` unless it is listed already, whose time is then kept (a feed
+ * of the last N days names a domain on N imports).  The import itself is
+ * recorded with its source and counts; taken counts the lines that listed
+ * or changed a domain, kept those that left one as it was.
+ */
+struct db_nrd_line {
+	const char	*domain;
+	int64_t		 registered_at;		/* 0: not given */
+};
+struct db_nrd_import {
+	const char	*source;
+	int64_t		 now;
+	int64_t		 lines, bad;		/* read, refused: recorded */
+	int64_t		 taken, kept;		/* set by db_nrd_import */
+};
+int		 db_nrd_import(struct db *, const struct db_nrd_line *,
+		    size_t n, struct db_nrd_import *, char **cause);
+/* 0 with the time and source (source[len]), 1 when not listed, -1 on error. */
+int		 db_nrd_get(struct db *, const char *domain,
+		    int64_t *registered_at, char *source, size_t len,
+		    char **cause);
+/*
+ * {domains, newest_import, source, rdap_cached}: how many are listed,
+ * when and from where the newest import came, RDAP answers cached.
+ */
+int		 db_nrd_status(struct db *, json_t **out, char **cause);
+/*
+ * Forget at most max domains registered and imported before `before`,
+ * imports recorded before it, and expired RDAP answers.
+ */
+int		 db_nrd_purge(struct db *, int64_t before, int max,
+		    int64_t *deleted, char **cause);
+/* An RDAP answer, cached: status "found", "not_found" or "failed". */
+struct db_rdap {
+	char		 status[16];
+	int64_t		 registered_at;		/* 0: the answer gave none */
+	char		 detail[256];		/* why it failed, or the server */
+	int64_t		 fetched_at, expires_at;
+};
+/* 0 with the answer, 1 when none is cached or it expired by now, -1 on error. */
+int		 db_rdap_get(struct db *, const char *domain, int64_t now,
+		    struct db_rdap *, char **cause);
+int		 db_rdap_put(struct db *, const char *domain,
+		    const struct db_rdap *, char **cause);
+
+/*
+ * The archive (db_archive.c; db_archive_add above): rows found through
+ * their log rows with the log search's filters (status too), scoped like
+ * it.  Newest first: {id, time, log_id, queue_id, user, domain, sender,
+ * recipients, subject, size}.
+ */
+int		 db_archive_search(struct db *, char *const *scope,
+		    const struct db_logq *, const char *after, int limit,
+		    json_t **out, char **cause);
+/* One row as search shows it, with "path"; not found outside the scope. */
+int		 db_archive_get(struct db *, char *const *scope, int64_t id,
+		    json_t **out, char **cause);
+/* At most max rows archived before `before`, oldest first: [{id, path}]. */
+int		 db_archive_expired(struct db *, int64_t before, int max,
+		    json_t **out, char **cause);
+int		 db_archive_forget(struct db *, int64_t id, char **cause);
 
 /* Counts for status: domains, users by kind, locks, log rows of 24 h. */
 int		 db_status(struct db *, json_t **out, char **cause);

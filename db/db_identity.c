@@ -83,11 +83,12 @@ db_identity_list(struct db *db, char *const *scope, const char *user,
     const char *domain, int locked_only, const char *after, int limit,
     json_t **out, char **cause)
 {
-	static const char	 sql[] = "SELECT i.id AS id, u.name AS user,"
-	    " i.identity AS identity, d.name AS domain,"
-	    " i.messages AS messages, i.spam AS spam,"
-	    " i.last_seen AS \"last_seen@\", i.locked AS \"locked?\","
-	    " i.lock_reason AS reason, i.auto_unlocks AS auto_unlocks"
+	static const char	 sql[] = "SELECT i.id AS id, d.name AS domain,"
+	    " u.name AS user, i.identity AS identity,"
+	    " i.locked AS \"locked?\", i.locked_at AS \"locked_at@\","
+	    " i.lock_until AS \"lock_until@\", i.lock_reason AS reason,"
+	    " i.auto_unlocks AS auto_unlocks, i.messages AS messages,"
+	    " i.spam AS spam, i.last_seen AS \"last_seen@\""
 	    " FROM identities i JOIN users u ON u.id = i.user_id"
 	    " JOIN domains d ON d.id = u.domain_id"
 	    " WHERE i.id > :after AND (:user IS NULL OR u.name = :user)"

@@ -66,6 +66,8 @@ int		 db_list_run(struct db *, sqlite3_stmt *, int limit,
 		    const char *cursor_member, json_t **out, char **cause);
 int		 db_list_limit(int limit);
 char		*db_strdup_col(sqlite3_stmt *, int col);
+/* A text column into a fixed buffer ("" for NULL), cut to fit. */
+void		 db_col_copy(sqlite3_stmt *, int col, char *buf, size_t len);
 int64_t		 db_now(void);
 void		 db_time_format(int64_t, char *buf, size_t len);
 

@@ -1,6 +1,7 @@
 /*
  * The message log: one row per message and decision, its recipients in
- * log_rcpts, and the quarantine and archive files that hang off it.
+ * log_rcpts, and the archive files that hang off it (the quarantine's
+ * are db_quarantine.c's).
  * Searches run newest first, keyed by row id; each filter that can drive
  * the search has a statement that walks its index in id order.
  */
@@ -349,16 +350,6 @@ log_file_add(struct db *db, const char *sql, int64_t log_id,
 }
 
 int
-db_quarantine_add(struct db *db, int64_t log_id, const char *path,
-    int64_t size, char **cause)
-{
-	static const char	 sql[] = "INSERT INTO quarantine (log_id, path,"
-	    " size, created) VALUES (:id, :path, :size, :now)";
-
-	return log_file_add(db, sql, log_id, path, size, cause);
-}
-
-int
 db_archive_add(struct db *db, int64_t log_id, const char *path,
     int64_t size, char **cause)
 {
@@ -366,6 +357,33 @@ db_archive_add(struct db *db, int64_t log_id, const char *path,
 	    " size, created) VALUES (:id, :path, :size, :now)";
 
 	return log_file_add(db, sql, log_id, path, size, cause);
+}
+
+int
+db_log_set_status(struct db *db, int64_t id, const char *status,
+    const char *reason, const char *reply, char **cause)
+{
+	static const char	 sql[] = "UPDATE log SET status = :status,"
+	    " reason = coalesce(:reason, reason),"
+	    " reply = coalesce(:reply, reply) WHERE id = :id";
+	sqlite3_stmt		*st;
+
+	if (status == NULL)
+		return db_fail(db, cause, DB_EINVAL, "status", "a log row "
+		    "needs a status");
+	if (log_status_check(db, status, cause) == -1 ||
+	    (st = db_prep(db, sql, cause)) == NULL)
+		return -1;
+	db_bind_text(st, ":status", status);
+	db_bind_text(st, ":reason", reason);
+	db_bind_text(st, ":reply", reply);
+	db_bind_int(st, ":id", id);
+	if (db_step_done(db, st, cause) == -1)
+		return -1;
+	if (sqlite3_changes(db->h) == 0)
+		return db_fail(db, cause, DB_ENOTFOUND, "log_id",
+		    "log row %lld not found", (long long)id);
+	return 0;
 }
 
 /*

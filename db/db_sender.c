@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "ipc.h"
 
 /* Copy a text column into a fixed buffer ("" for NULL), cut to fit. */
-static void
-sender_col(sqlite3_stmt *st, int col, char *buf, size_t len)
+void
+db_col_copy(sqlite3_stmt *st, int col, char *buf, size_t len)
 {
 	const unsigned char	*s = sqlite3_column_text(st, col);
 
@@ -49,7 +50,7 @@ db_sender_get(struct db *db, const char *name, struct db_sender *s,
 	static const char	 sql[] = "SELECT u.id, u.name, u.kind, d.name,"
 	    " d.active, u.locked = 1 AND (u.lock_until IS NULL OR"
 	    " u.lock_until > :now), coalesce(u.lock_until, 0),"
-	    " coalesce(u.lock_reason, '') FROM users u"
+	    " coalesce(u.lock_reason, ''), d.admin_contact FROM users u"
 	    " JOIN domains d ON d.id = u.domain_id WHERE u.name = :name";
 	sqlite3_stmt		*st;
 	int			 rc;
@@ -61,13 +62,14 @@ db_sender_get(struct db *db, const char *name, struct db_sender *s,
 	db_bind_int(st, ":now", db_now());
 	if ((rc = db_step_row(db, st, cause)) == 1) {
 		s->id = sqlite3_column_int64(st, 0);
-		sender_col(st, 1, s->name, sizeof s->name);
-		sender_col(st, 2, s->kind, sizeof s->kind);
-		sender_col(st, 3, s->domain, sizeof s->domain);
+		db_col_copy(st, 1, s->name, sizeof s->name);
+		db_col_copy(st, 2, s->kind, sizeof s->kind);
+		db_col_copy(st, 3, s->domain, sizeof s->domain);
 		s->domain_active = sqlite3_column_int(st, 4);
 		s->locked = sqlite3_column_int(st, 5);
 		s->lock_until = sqlite3_column_int64(st, 6);
-		sender_col(st, 7, s->lock_reason, sizeof s->lock_reason);
+		db_col_copy(st, 7, s->lock_reason, sizeof s->lock_reason);
+		db_col_copy(st, 8, s->admin_contact, sizeof s->admin_contact);
 	}
 	sqlite3_reset(st);
 	if (rc != 1)
@@ -107,4 +109,15 @@ db_domain_known(struct db *db, const char *name, char **cause)
 		rc = -1;
 	free(norm);
 	return rc;
+}
+
+const char *
+db_sender_setting(const struct db_sender *s, const char *key)
+{
+	const struct ipc_uset	*u = ipc_uset_find(key);
+	json_t			*v = json_object_get(s->settings, key);
+
+	if (v != NULL && json_is_string(v))
+		return json_string_value(v);
+	return u != NULL ? u->def : "";
 }

@@ -31,6 +31,26 @@ settings_template_exists(struct db *db, const char *name, char **cause)
 	return rc == 1 ? 0 : -1;
 }
 
+/* An address setting: empty (none) or an e-mail address, normalised. */
+static int
+settings_address(struct db *db, const char *key, char **v, char **cause)
+{
+	char	*addr, *why = NULL;
+
+	if (**v == '\0')
+		return 0;
+	if ((addr = db_email_normalize(*v, NULL, &why)) == NULL) {
+		db_fail(db, cause, DB_EINVAL, key, "%s: %s", key,
+		    why != NULL ? why : "not an e-mail address");
+		free(why);
+		free(*v);
+		return -1;
+	}
+	free(*v);
+	*v = addr;
+	return 0;
+}
+
 /* Check every setting; returns an object key -> normal form. */
 static json_t *
 settings_check(struct db *db, json_t *settings, char **cause)
@@ -60,6 +80,9 @@ settings_check(struct db *db, json_t *settings, char **cause)
 			    "value is text");
 			goto bad;
 		}
+		if (strcmp(key, "contact") == 0 &&
+		    settings_address(db, key, &n, cause) == -1)
+			goto bad;
 		json_object_set_new(norm, key, json_string(n));
 		if (strcmp(key, "lock.template") == 0 &&
 		    settings_template_exists(db, n, cause) == -1) {

@@ -1,4 +1,10 @@
-/* Lock-notification templates: what a locked sender is told. */
+/*
+ * Lock-notification templates: what a locked sender is told, in a
+ * language, as plain text and optionally HTML.  Their placeholders are
+ * daemon/notice.c's language: the control commands check them there
+ * before a template is stored.
+ */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +12,9 @@
 #include "db_int.h"
 
 #define TEMPLATE_NAME_MAX	128
+#define TEMPLATE_LANG_MAX	35
+/* The template notices fall back to; it can be changed, not deleted. */
+#define TEMPLATE_DEFAULT	"default"
 
 /* Names are shown in lists and set as lock.template: one printable line. */
 static int
@@ -38,6 +47,35 @@ template_subject_check(struct db *db, const char *subject, char **cause)
 	return 0;
 }
 
+/*
+ * A language tag as in Content-Language (RFC 5646, loosely): a primary
+ * tag of 2 to 8 letters, then subtags of 1 to 8 letters or digits.
+ */
+static int
+template_language_check(struct db *db, const char *lang, char **cause)
+{
+	const char	*p = lang;
+	size_t		 n;
+
+	if (lang == NULL)
+		return 0;
+	for (n = 0; isalpha((unsigned char)p[n]); n++)
+		;
+	if (n < 2 || n > 8 || strlen(lang) > TEMPLATE_LANG_MAX)
+		goto bad;
+	for (p += n; *p == '-'; p += n) {
+		for (p++, n = 0; isalnum((unsigned char)p[n]); n++)
+			;
+		if (n < 1 || n > 8)
+			goto bad;
+	}
+	if (*p == '\0')
+		return 0;
+bad:
+	return db_fail(db, cause, DB_EINVAL, "language", "\"%.100s\" is not "
+	    "a language tag: give one such as en, de or pt-BR", lang);
+}
+
 static int
 template_id(struct db *db, const char *name, int64_t *id, char **cause)
 {
@@ -59,31 +97,35 @@ template_id(struct db *db, const char *name, int64_t *id, char **cause)
 }
 
 int
-db_template_add(struct db *db, const char *name, const char *subject,
-    const char *body, char **cause)
+db_template_add(struct db *db, const struct db_template *t, char **cause)
 {
-	static const char	 sql[] = "INSERT INTO templates (name, subject,"
-	    " body, created, updated) VALUES (:name, :subject, :body, :now,"
-	    " :now)";
+	static const char	 sql[] = "INSERT INTO templates (name, language,"
+	    " subject, body, html, created, updated) VALUES (:name, :language,"
+	    " :subject, :body, :html, :now, :now)";
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
-	if (template_name_check(db, name, cause) == -1 ||
-	    template_subject_check(db, subject != NULL ? subject : "",
+	if (template_name_check(db, t->name, cause) == -1 ||
+	    template_language_check(db, t->language, cause) == -1 ||
+	    template_subject_check(db, t->subject != NULL ? t->subject : "",
 	    cause) == -1)
 		return -1;
-	if (template_id(db, name, &id, cause) == 0)
+	if (template_id(db, t->name, &id, cause) == 0)
 		return db_fail(db, cause, DB_ECONFLICT, "name",
-		    "template %s already exists", name);
+		    "template %s already exists", t->name);
 	if (db_errkind(db) != DB_ENOTFOUND)
 		return -1;
 	free(*cause);
 	*cause = NULL;
 	if ((st = db_prep(db, sql, cause)) == NULL)
 		return -1;
-	db_bind_text(st, ":name", name);
-	db_bind_text(st, ":subject", subject);
-	db_bind_text(st, ":body", body != NULL ? body : "");
+	db_bind_text(st, ":name", t->name);
+	db_bind_text(st, ":language", t->language != NULL ? t->language :
+	    "en");
+	db_bind_text(st, ":subject", t->subject);
+	db_bind_text(st, ":body", t->body != NULL ? t->body : "");
+	db_bind_text(st, ":html", t->html != NULL && *t->html != '\0' ?
+	    t->html : NULL);
 	db_bind_int(st, ":now", db_now());
 	return db_step_done(db, st, cause);
 }
@@ -93,7 +135,9 @@ db_template_list(struct db *db, const char *after, int limit, json_t **out,
     char **cause)
 {
 	static const char	 sql[] = "SELECT t.name AS name,"
-	    " t.subject AS subject, (SELECT count(*) FROM user_settings s"
+	    " t.language AS language, t.subject AS subject,"
+	    " t.html IS NOT NULL AS \"html?\", (SELECT count(*)"
+	    "  FROM user_settings s"
 	    "  WHERE s.key = 'lock.template' AND s.value = t.name) AS users,"
 	    " t.updated AS \"updated@\" FROM templates t"
 	    " WHERE t.name > :after ORDER BY t.name LIMIT :limit";
@@ -109,8 +153,8 @@ int
 db_template_show(struct db *db, const char *name, json_t **out,
     char **cause)
 {
-	static const char	 sql[] = "SELECT name, subject, body,"
-	    " created AS \"created@\", updated AS \"updated@\""
+	static const char	 sql[] = "SELECT name, language, subject, body,"
+	    " html, created AS \"created@\", updated AS \"updated@\""
 	    " FROM templates WHERE id = :id";
 	sqlite3_stmt		*st;
 	int64_t			 id;
@@ -127,25 +171,33 @@ db_template_show(struct db *db, const char *name, json_t **out,
 }
 
 int
-db_template_set(struct db *db, const char *name, const char *subject,
-    const char *body, char **cause)
+db_template_set(struct db *db, const struct db_template *t, char **cause)
 {
 	static const char	 sql[] = "UPDATE templates SET"
+	    " language = coalesce(:language, language),"
 	    " subject = coalesce(:subject, subject),"
-	    " body = coalesce(:body, body), updated = :now WHERE id = :id";
+	    " body = coalesce(:body, body),"
+	    " html = CASE WHEN :html_given THEN :html ELSE html END,"
+	    " updated = :now WHERE id = :id";
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
-	if (template_id(db, name, &id, cause) == -1 ||
-	    template_subject_check(db, subject, cause) == -1)
+	if (template_id(db, t->name, &id, cause) == -1 ||
+	    template_language_check(db, t->language, cause) == -1 ||
+	    template_subject_check(db, t->subject, cause) == -1)
 		return -1;
-	if (subject == NULL && body == NULL)
-		return db_fail(db, cause, DB_EINVAL, "subject",
-		    "give a new subject or body");
+	if (t->language == NULL && t->subject == NULL && t->body == NULL &&
+	    t->html == NULL)
+		return db_fail(db, cause, DB_EINVAL, "subject", "give a new "
+		    "language, subject, body or HTML body");
 	if ((st = db_prep(db, sql, cause)) == NULL)
 		return -1;
-	db_bind_text(st, ":subject", subject);
-	db_bind_text(st, ":body", body);
+	db_bind_text(st, ":language", t->language);
+	db_bind_text(st, ":subject", t->subject);
+	db_bind_text(st, ":body", t->body);
+	db_bind_int(st, ":html_given", t->html != NULL);
+	db_bind_text(st, ":html", t->html != NULL && *t->html != '\0' ?
+	    t->html : NULL);
 	db_bind_int(st, ":now", db_now());
 	db_bind_int(st, ":id", id);
 	return db_step_done(db, st, cause);
@@ -185,8 +237,13 @@ db_template_del(struct db *db, const char *name, char **cause)
 	sqlite3_stmt		*st;
 	int64_t			 id;
 
-	if (template_id(db, name, &id, cause) == -1 ||
-	    template_unused(db, name, cause) == -1 ||
+	if (template_id(db, name, &id, cause) == -1)
+		return -1;
+	if (strcmp(name, TEMPLATE_DEFAULT) == 0)
+		return db_fail(db, cause, DB_ECONFLICT, "name", "template "
+		    TEMPLATE_DEFAULT " is the one notices fall back to: change "
+		    "it with template set instead");
+	if (template_unused(db, name, cause) == -1 ||
 	    (st = db_prep(db, sql, cause)) == NULL)
 		return -1;
 	db_bind_int(st, ":id", id);

@@ -300,9 +300,41 @@ static const char db_schema_3[] =
 
 "PRAGMA user_version = 3;";
 
+/*
+ * Newly registered domains: the answers of the RDAP server, cached per
+ * registrable domain (status found, not_found or failed; registered_at
+ * NULL when the answer gave no registration date) until expires_at; the
+ * feed's rows found by import time (purge); each import recorded (status).
+ */
+static const char db_schema_4[] =
+"CREATE TABLE nrd_rdap ("
+"  domain TEXT PRIMARY KEY,"
+"  status TEXT NOT NULL CHECK (status IN ('found', 'not_found', 'failed')),"
+"  registered_at INTEGER,"
+"  detail TEXT NOT NULL DEFAULT '',"
+"  fetched_at INTEGER NOT NULL,"
+"  expires_at INTEGER NOT NULL"
+") STRICT, WITHOUT ROWID;"
+"CREATE INDEX nrd_rdap_expires ON nrd_rdap(expires_at);"
+"CREATE INDEX new_domains_imported ON new_domains(imported_at);"
+/* One row per import request (a large file comes in several). */
+"CREATE TABLE nrd_imports ("
+"  id INTEGER PRIMARY KEY,"
+"  time INTEGER NOT NULL,"
+"  source TEXT NOT NULL,"
+"  lines INTEGER NOT NULL,"
+"  taken INTEGER NOT NULL,"
+"  bad INTEGER NOT NULL"
+") STRICT;"
+/* The archive's purge walks its rows by age. */
+"CREATE INDEX archive_created ON archive(created);"
+
+"PRAGMA user_version = 4;";
+
 const char *const db_migrations[] = {
 	db_schema_1,
 	db_schema_2,
 	db_schema_3,
+	db_schema_4,
 };
 const int db_nmigrations = sizeof db_migrations / sizeof db_migrations[0];

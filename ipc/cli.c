@@ -33,7 +33,7 @@ typedef int cli_set_fn(struct cli_state *, const struct ipc_arg *,
     const char *, char **);
 
 static cli_set_fn cli_set_str, cli_set_int, cli_set_bool, cli_set_list,
-    cli_set_secret, cli_set_text, cli_set_kv;
+    cli_set_secret, cli_set_text, cli_set_kv, cli_set_lines;
 
 static cli_set_fn *const cli_setters[] = {
 	[T_STR] = cli_set_str,
@@ -43,6 +43,7 @@ static cli_set_fn *const cli_setters[] = {
 	[T_SECRET] = cli_set_secret,
 	[T_TEXT] = cli_set_text,
 	[T_KV] = cli_set_kv,
+	[T_LINES] = cli_set_lines,
 };
 
 /* Collect the distinct words that follow prefix ("" or "user.add"). */
@@ -374,6 +375,18 @@ cli_set_text(struct cli_state *st, const struct ipc_arg *a, const char *v,
 	return cli_put(st, a, s, cause);
 }
 
+/* FILE itself: outfilterctl reads it part by part when it sends it. */
+static int
+cli_set_lines(struct cli_state *st, const struct ipc_arg *a, const char *v,
+    char **cause)
+{
+	int	rc;
+
+	if ((rc = cli_stdin(st, v, cause)) != 0)
+		return rc;
+	return cli_put(st, a, cli_string(a, v, cause), cause);
+}
+
 static int
 cli_set_kv(struct cli_state *st, const struct ipc_arg *a, const char *v,
     char **cause)
@@ -636,6 +649,11 @@ ipc_cli_help_cmd(FILE *f, const char *prog, const struct ipc_cmd *cmd)
 		fprintf(f, "\nThe list comes in pages: when there are more "
 		    "rows, the last line on\nstandard error says which "
 		    "--after CURSOR continues it.\n");
+	if (cmd->flags & CMDF_STREAM)
+		fprintf(f, "\nIt runs until interrupted (SIGINT or SIGTERM: "
+		    "status 0); --timeout SEC\nends it after SEC seconds "
+		    "without an event (status 75).  The event types\nand "
+		    "their fields are in outfilter-ipc(7).\n");
 }
 
 /* Does cmd's name start with the dotted group (words separated by '.')? */

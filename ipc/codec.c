@@ -24,6 +24,7 @@ static codec_check_fn *const codec_checks[] = {
 	[T_SECRET] = codec_check_str,
 	[T_TEXT] = codec_check_str,
 	[T_KV] = codec_check_kv,
+	[T_LINES] = codec_check_str,
 };
 
 /* Members a request may have. */
@@ -127,12 +128,12 @@ codec_check_str(const struct ipc_arg *a, json_t *v, struct ipc_error *err)
 	if (!json_is_string(v))
 		return codec_wrong_type(a, err);
 	snprintf(what, sizeof what, "argument \"%s\"", a->key);
-	if (codec_string_ok(v, a->type == T_TEXT ? IPC_MAX_TEXT : IPC_MAX_STR,
-	    a->key, what, err) == -1)
+	if (codec_string_ok(v, a->type == T_TEXT || a->type == T_LINES ?
+	    IPC_MAX_TEXT : IPC_MAX_STR, a->key, what, err) == -1)
 		return -1;
-	/* A name and a password are never empty. */
-	if (json_string_length(v) == 0 &&
-	    (a->type == T_SECRET || (a->flag == NULL && a->required)))
+	/* A name and a password are never empty; lines may be none. */
+	if (json_string_length(v) == 0 && (a->type == T_SECRET ||
+	    (a->flag == NULL && a->required && a->type != T_LINES)))
 		return ipc_fail(err, IPC_E_INVALID, a->key,
 		    "argument \"%s\" must not be empty", a->key);
 	return 0;
@@ -380,16 +381,75 @@ ipc_reply_ok(json_t *result)
 	return s;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t
+codec_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * s in buf (as large as s's array) as valid UTF-8: the fixed-size fields
+ * of struct ipc_error cut what they quote from a request at a byte count,
+ * possibly inside a character, and JSON takes only whole ones.  A byte
+ * that starts no valid character becomes '?'.
+ */
+static const char *
+codec_utf8(const char *s, char *buf, size_t size)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strnlen(s, size - 1), i = 0, k;
+
+	while (i < n) {
+		if ((k = codec_utf8_seq(p + i, n - i)) == 0) {
+			buf[i++] = '?';
+			continue;
+		}
+		memcpy(buf + i, p + i, k);
+		i += k;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 char *
 ipc_reply_error(const struct ipc_error *err)
 {
 	json_t	*reply;
-	char	*s;
+	char	*s, field[sizeof err->field], message[sizeof err->message];
 
 	reply = json_pack("{s:i,s:b,s:{s:s,s:s,s:s}}", "v",
 	    IPC_PROTOCOL_VERSION, "ok", 0, "error",
-	    "code", ipc_errcode_name(err->code), "field", err->field,
-	    "message", err->message);
+	    "code", ipc_errcode_name(err->code),
+	    "field", codec_utf8(err->field, field, sizeof field),
+	    "message", codec_utf8(err->message, message, sizeof message));
 	s = codec_dump(reply);
 	json_decref(reply);
 	return s;

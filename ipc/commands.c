@@ -59,6 +59,7 @@ ipc_type_name(enum ipc_type type)
 		[T_SECRET] = "a string",
 		[T_TEXT] = "a string",
 		[T_KV] = "an object of strings",
+		[T_LINES] = "a string",
 	};
 
 	if ((unsigned)type >= sizeof names / sizeof names[0])

@@ -17,10 +17,24 @@
 
 enum ipc_role { ROLE_ADMIN, ROLE_SUPER };
 
-enum ipc_type { T_STR, T_INT, T_BOOL, T_LIST, T_SECRET, T_TEXT, T_KV };
+enum ipc_type { T_STR, T_INT, T_BOOL, T_LIST, T_SECRET, T_TEXT, T_KV, T_LINES };
 
 #define CMDF_WRITE	0x1
 #define CMDF_LIST	0x2
+/* A writing command whose handler opens its own transactions. */
+#define CMDF_OWNTXN	0x4
+/*
+ * The result is bytes: {"size","offset","length","data"} with data in
+ * base64, at most a part of them; outfilterctl asks again with "offset"
+ * until it has "size", and writes them to its "output" argument's FILE
+ * (not sent) or standard output.
+ */
+#define CMDF_DOWNLOAD	0x10
+/*
+ * The reply names a stream (the event socket) that outfilterctl follows
+ * until interrupted, instead of printing the reply.
+ */
+#define CMDF_STREAM	0x8
 
 struct ipc_arg {
 	const char	*key;
@@ -132,7 +146,7 @@ const char		*ipc_type_name(enum ipc_type);
  *           {"v":1,"ok":false,"error":{"code":C,"field":F,"message":M}}
  */
 
-/* Longest string argument, in bytes: T_TEXT, and every other type. */
+/* Longest string argument, in bytes: T_TEXT and T_LINES, and every other type. */
 #define IPC_MAX_TEXT		(64 * 1024)
 #define IPC_MAX_STR		1024
 /* Most entries in a T_LIST or T_KV argument. */
@@ -221,7 +235,8 @@ struct ipc_cli {
  * Returns 0 with cli filled (cli->args NULL when help was asked for), or a
  * sysexits status (EX_USAGE, EX_NOINPUT for an unreadable FILE, EX_DATAERR
  * for an empty password) with *cause malloc'ed.  T_SECRET and T_TEXT
- * arguments read their FILE here ("-" is stdin).
+ * arguments read their FILE here ("-" is stdin); a T_LINES one keeps the
+ * FILE's name, for outfilterctl to read in parts.
  */
 int	 ipc_cli_parse(int argc, char *const argv[], struct ipc_cli *,
 	    char **cause);
@@ -234,6 +249,34 @@ void	 ipc_cli_help_cmd(FILE *, const char *prog, const struct ipc_cmd *);
 void	 ipc_cli_help_list(FILE *, const char *prog, const char *words);
 /* How a field named in a reply is spelled on the command line. */
 const char *ipc_cli_field(const struct ipc_cmd *, const char *field);
+
+/*
+ * Events (subscribe.c): a ZMQ_SUB on the daemon's event socket, whose
+ * endpoint the "events" command returns, with the login of
+ * ipc_client_open().  types is an array of type names (NULL or empty:
+ * every event).  NULL with *cause when ZeroMQ cannot set it up.
+ */
+struct ipc_sub;
+
+struct ipc_sub	*ipc_sub_open(const char *endpoint, const char *user,
+		    const char *password, json_t *types, char **cause);
+/*
+ * Wait up to timeout_ms (-1: for ever) for the next event.  1: *event is
+ * a new reference to it, {"v":1,"time":T,"type":TYPE,...}; 0: none came,
+ * or a signal interrupted the wait; -1: *cause says why no event will
+ * come (the login was refused: the event socket lets in super-admins
+ * only).  Before the login is checked, nothing is said: a daemon that is
+ * down or restarting is waited for.
+ */
+int		 ipc_sub_next(struct ipc_sub *, int timeout_ms, json_t **event,
+		    char **cause);
+void		 ipc_sub_close(struct ipc_sub *);
+/*
+ * An event as one line: "TIME TYPE key=value ...", TIME in UTC as
+ * 2024-05-01T12:00:00Z, a value with a space, a quote, a backslash, an
+ * '=' or a control character as a JSON string in ASCII.
+ */
+void		 ipc_sub_print(FILE *, const json_t *event);
 
 /* Output (output.c): a result for people.  Lists become aligned tables. */
 void	 ipc_out_print(FILE *out, FILE *err, const json_t *result);

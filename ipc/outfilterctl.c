@@ -3,15 +3,19 @@
  * their arguments and help all come from the command table (commands.def).
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "config.h"
+#include "ctl_parts.h"
 #include "ipc.h"
 
 #define CTL_TIMEOUT_MS	30000
@@ -23,6 +27,7 @@ struct ctl {
 	const char	*password_file;	/* --password-file */
 	int		 json;		/* --json */
 	int		 timeout_ms;
+	int		 timeout_given;	/* events: ends a silence */
 	struct ipc_cli	 cli;
 };
 
@@ -46,7 +51,8 @@ ctl_help(void)
 	    "  --user NAME           log in as the admin NAME...\n"
 	    "  --password-file FILE  ...with the password in FILE (- stdin)\n"
 	    "  --endpoint ENDPOINT   the daemon's control endpoint\n"
-	    "  --timeout SEC         wait at most SEC seconds (default %d)\n"
+	    "  --timeout SEC         wait at most SEC seconds (default %d);\n"
+	    "                        events: end after SEC s without one\n"
 	    "  --version             print the version\n"
 	    "\ncommands (\"%s help COMMAND\" for one; every word may be "
 	    "shortened):\n", CTL_TIMEOUT_MS / 1000, ctl_prog);
@@ -123,6 +129,7 @@ ctl_options(struct ctl *ctl, int argc, char *argv[])
 		case 't':
 			if (ctl_timeout(optarg, &ctl->timeout_ms) != 0)
 				return EX_USAGE;
+			ctl->timeout_given = 1;
 			break;
 		case 'h': ctl_help(); return 0;
 		case 'V':
@@ -266,29 +273,33 @@ ctl_print(struct ctl *ctl, json_t *result)
 	return 0;
 }
 
-/* Send the command and show its answer. */
+/* Send the command: -1 with *result, or the exit status. */
 static int
-ctl_run(struct ctl *ctl, const char *endpoint, const char *user,
-    const char *password)
+ctl_call(struct ctl *ctl, const char *endpoint, const char *user,
+    const char *password, json_t **result)
 {
 	struct ipc_client	*client;
 	struct ipc_error	 err;
-	json_t			*result;
 	char			*cause = NULL;
-	int			 rc;
+	int			 rc, status;
 
 	client = ipc_client_open(endpoint, user, password, ctl->timeout_ms,
 	    &cause);
 	if (client == NULL)
 		return ctl_cause(EX_CONFIG, cause);
-	rc = ipc_client_call(client, ctl->cli.cmd->name, ctl->cli.args,
-	    &result, &err);
+	if (ctl_parts_wanted(ctl->cli.cmd))
+		rc = ctl_parts_call(client, ctl->cli.cmd, ctl->cli.args,
+		    isatty(STDERR_FILENO) ? stderr : NULL, result, &err,
+		    &status);
+	else
+		rc = ipc_client_call(client, ctl->cli.cmd->name,
+		    ctl->cli.args, result, &err);
 	ipc_client_close(client);
 	switch (rc) {
 	case IPC_CALL_OK:
-		rc = ctl_print(ctl, result);
-		json_decref(result);
-		return rc;
+		return -1;
+	case CTL_PARTS_LOCAL:
+		return ctl_fail(status, "%s", err.message);
 	case IPC_CALL_REFUSED:
 		return ctl_refused(ctl, &err);
 	case IPC_CALL_LOGIN:
@@ -296,6 +307,119 @@ ctl_run(struct ctl *ctl, const char *endpoint, const char *user,
 	default:
 		return ctl_fail(EX_UNAVAILABLE, "%s", err.message);
 	}
+}
+
+static volatile sig_atomic_t ctl_interrupted;
+
+static void
+ctl_on_signal(int sig)
+{
+	(void)sig;
+	ctl_interrupted = 1;
+}
+
+/* SIGINT and SIGTERM end the wait for events, and the program, at once. */
+static void
+ctl_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ctl_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static long long
+ctl_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One event as a line of text or of JSON; 0, or EX_IOERR. */
+static int
+ctl_print_event(struct ctl *ctl, json_t *e)
+{
+	if (!ctl->json)
+		ipc_sub_print(stdout, e);
+	else if (json_dumpf(e, stdout, JSON_COMPACT) == 0)
+		fputc('\n', stdout);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return ctl_fail(EX_IOERR, "cannot write the events");
+	return 0;
+}
+
+/*
+ * Follow the event socket the reply names: print each event until
+ * interrupted, --count events were printed, or (with --timeout) none
+ * came for that long.
+ */
+static int
+ctl_follow(struct ctl *ctl, json_t *reply, const char *user,
+    const char *password)
+{
+	const char	*ep = json_string_value(json_object_get(reply, "endpoint"));
+	json_int_t	 count = json_integer_value(json_object_get(ctl->cli.args,
+			    "count")), seen = 0;
+	struct ipc_sub	*sub;
+	json_t		*e;
+	char		*cause = NULL;
+	long long	 last = ctl_now_ms(), wait;
+	int		 rc = 0;
+
+	if (ep == NULL)
+		return ctl_fail(EX_PROTOCOL, "outfilterd did not say where its "
+		    "event socket is");
+	if ((sub = ipc_sub_open(ep, user, password, json_object_get(
+	    ctl->cli.args, "types"), &cause)) == NULL)
+		return ctl_cause(EX_UNAVAILABLE, cause);
+	ctl_signals();
+	while (!ctl_interrupted && rc == 0 && (count == 0 || seen < count)) {
+		wait = ctl->timeout_given ? last + ctl->timeout_ms -
+		    ctl_now_ms() : -1;
+		if (ctl->timeout_given && wait <= 0) {
+			rc = ctl_fail(EX_TEMPFAIL, "no event within %d.%d s",
+			    ctl->timeout_ms / 1000, ctl->timeout_ms % 1000 / 100);
+			break;
+		}
+		switch (ipc_sub_next(sub, wait, &e, &cause)) {
+		case 1:
+			rc = ctl_print_event(ctl, e);
+			json_decref(e);
+			seen++;
+			last = ctl_now_ms();
+			break;
+		case -1:
+			rc = ctl_cause(EX_NOPERM, cause);
+			break;
+		}
+	}
+	ipc_sub_close(sub);
+	return rc;
+}
+
+/* Send the command and show its answer, or follow the stream it names. */
+static int
+ctl_run(struct ctl *ctl, const char *endpoint, const char *user,
+    const char *password)
+{
+	json_t	*result = NULL;
+	int	 rc;
+
+	if ((rc = ctl_call(ctl, endpoint, user, password, &result)) != -1)
+		return rc;
+	if (ctl->cli.cmd->flags & CMDF_STREAM)
+		rc = ctl_follow(ctl, result, user, password);
+	else if (ctl->cli.cmd->flags & CMDF_DOWNLOAD)
+		rc = 0;		/* the bytes are out already */
+	else
+		rc = ctl_print(ctl, result);
+	json_decref(result);
+	return rc;
 }
 
 static int

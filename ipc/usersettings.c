@@ -6,11 +6,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "ipc.h"
 
@@ -168,14 +170,18 @@ usersettings_str(const struct ipc_uset *u, const char *v, struct ipc_error *err)
 	return usersettings_dup(v, u, err);
 }
 
-/* identify.headers: NAME or NAME:REGEX, REGEX a POSIX extended one. */
+/*
+ * identify.headers: NAME or NAME:REGEX, REGEX a PCRE2 one as the relay
+ * matches it (daemon/identity.c).
+ */
 static int
 usersettings_header(const struct ipc_uset *u, const char *v,
     struct ipc_error *err)
 {
 	const char	*p;
-	regex_t		 re;
-	char		 why[128];
+	pcre2_code	*re;
+	PCRE2_UCHAR	 why[128];
+	PCRE2_SIZE	 off;
 	int		 rc;
 
 	/* A header name is printable ASCII without space or colon (RFC 5322). */
@@ -188,12 +194,14 @@ usersettings_header(const struct ipc_uset *u, const char *v,
 		    "NAME or NAME:REGEX with NAME a header name", u->key, v);
 	if (*p == '\0')
 		return 0;
-	if ((rc = regcomp(&re, p + 1, REG_EXTENDED)) != 0) {
-		regerror(rc, &re, why, sizeof why);
+	if ((re = pcre2_compile((PCRE2_SPTR)(p + 1), PCRE2_ZERO_TERMINATED, 0,
+	    &rc, &off, NULL)) == NULL) {
+		pcre2_get_error_message(rc, why, sizeof why);
 		return ipc_fail(err, IPC_E_INVALID, u->key,
-		    "%s: bad regular expression \"%s\": %s", u->key, p + 1, why);
+		    "%s: bad regular expression \"%s\": %s at offset %zu",
+		    u->key, p + 1, (const char *)why, (size_t)off);
 	}
-	regfree(&re);
+	pcre2_code_free(re);
 	return 0;
 }
 

@@ -3,8 +3,12 @@
  * the timeout: a thread of its own makes the calls, so that a slow or
  * absent daemon never freezes the keyboard.  The main loop hands requests
  * over an inproc socket and gets them back with their replies; callbacks
- * run in the main loop, never in the thread.
+ * run in the main loop, never in the thread.  Reads go over a connection
+ * with a short timeout, which also tells soon when the daemon is gone;
+ * changes over one that waits longer, as some take their time (a password
+ * hashed, a key made, a message relayed on release).
  */
+#define _GNU_SOURCE		/* pthread_timedjoin_np */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +27,10 @@
 #define CONN_RETRY	3
 /* Seconds without a request before a connected console checks in. */
 #define CONN_IDLE	5
+/* How long a change may take (ms). */
+#define CONN_WRITE_TIMEOUT	30000
+/* How long quitting waits for a call in flight (s). */
+#define CONN_QUIT_WAIT	2
 
 struct conn_req {
 	char			*cmd;		/* NULL: a login change or quit */
@@ -43,6 +51,7 @@ static struct {
 	pthread_t		 thread;
 	int			 running;
 	struct ipc_client	*client;	/* used by the thread only */
+	struct ipc_client	*writer;	/* ... for changes */
 	char			*endpoint;
 	int			 timeout_ms;
 	enum conn_state		 state;
@@ -65,26 +74,56 @@ conn_req_free(struct conn_req *r)
 	free(r);
 }
 
-/* The thread: open a new client with other credentials. */
+/* Both connections with these credentials; 0, or -1 with *cause. */
+static int
+conn_open(const char *user, const char *password, struct ipc_client **c,
+    struct ipc_client **w, char **cause)
+{
+	*w = NULL;
+	if ((*c = ipc_client_open(conn.endpoint, user, password,
+	    conn.timeout_ms, cause)) == NULL)
+		return -1;
+	if ((*w = ipc_client_open(conn.endpoint, user, password,
+	    CONN_WRITE_TIMEOUT, cause)) == NULL) {
+		ipc_client_close(*c);
+		*c = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The thread: open new clients with other credentials. */
 static void
 conn_worker_login(struct conn_req *r)
 {
-	struct ipc_client	*c;
+	struct ipc_client	*c, *w;
 	char			*cause = NULL;
+	int			 rc;
 
-	c = ipc_client_open(conn.endpoint, r->user, r->password,
-	    conn.timeout_ms, &cause);
+	rc = conn_open(r->user, r->password, &c, &w, &cause);
 	ipc_login_free_secret(r->password);
 	r->password = NULL;
-	if (c == NULL) {
+	if (rc == -1) {
 		r->rc = IPC_CALL_UNREACHABLE;
 		ipc_fail(&r->err, IPC_E_BUSY, "", "%s", cause);
 		free(cause);
 		return;
 	}
 	ipc_client_close(conn.client);
+	ipc_client_close(conn.writer);
 	conn.client = c;
+	conn.writer = w;
 	r->rc = IPC_CALL_OK;
+}
+
+/* Changes wait longer for their answer. */
+static struct ipc_client *
+conn_client_for(const char *cmd)
+{
+	const struct ipc_cmd	*c = ipc_cmd_find(cmd);
+
+	return c != NULL && (c->flags & CMDF_WRITE) ? conn.writer :
+	    conn.client;
 }
 
 static void *
@@ -104,8 +143,8 @@ conn_worker(void *arg)
 		if (r->cmd == NULL)
 			conn_worker_login(r);
 		else {
-			r->rc = ipc_client_call(conn.client, r->cmd, r->args,
-			    &r->result, &r->err);
+			r->rc = ipc_client_call(conn_client_for(r->cmd),
+			    r->cmd, r->args, &r->result, &r->err);
 		}
 		zmq_send(pair, &r, sizeof r, 0);
 	}
@@ -137,9 +176,8 @@ conn_start(const char *endpoint, int timeout_ms, char **cause)
 	conn.state = CONN_CONNECTING;
 	if ((conn.endpoint = strdup(endpoint)) == NULL)
 		return ipc_cause(cause, "out of memory");
-	conn.client = ipc_client_open(endpoint, tui.user, tui.password,
-	    timeout_ms, cause);
-	if (conn.client == NULL)
+	if (conn_open(tui.user, tui.password, &conn.client, &conn.writer,
+	    cause) == -1)
 		return -1;
 	if ((conn.ctx = zmq_ctx_new()) == NULL ||
 	    (conn.pair = zmq_socket(conn.ctx, ZMQ_PAIR)) == NULL ||
@@ -155,18 +193,27 @@ conn_start(const char *endpoint, int timeout_ms, char **cause)
 }
 
 /*
- * Stop the thread: it ends the call it is in (at most the timeout) and
- * reads the quit request.  Requests still queued are freed here.
+ * Stop the thread: it ends the call it is in and reads the quit request.
+ * Requests still queued are freed here.  A change still waiting for its
+ * answer is not waited for long: the thread is left to the process's
+ * exit, with everything it may still touch.
  */
 void
 conn_stop(void)
 {
-	struct conn_req	 q = { .quit = 1 }, *qp = &q;
-	int		 i;
+	static struct conn_req	 q = { .quit = 1 };
+	struct conn_req		*qp = &q;
+	struct timespec		 ts;
+	int			 i;
 
 	if (conn.running) {
 		zmq_send(conn.pair, &qp, sizeof qp, 0);
-		pthread_join(conn.thread, NULL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += CONN_QUIT_WAIT;
+		if (pthread_timedjoin_np(conn.thread, NULL, &ts) != 0) {
+			pthread_detach(conn.thread);
+			return;
+		}
 		conn.running = 0;
 	}
 	for (i = 0; i < conn.npending; i++)
@@ -177,9 +224,10 @@ conn_stop(void)
 	if (conn.ctx != NULL)
 		zmq_ctx_term(conn.ctx);
 	ipc_client_close(conn.client);
+	ipc_client_close(conn.writer);
 	free(conn.endpoint);
 	conn.pair = conn.ctx = NULL;
-	conn.client = NULL;
+	conn.client = conn.writer = NULL;
 	conn.endpoint = NULL;
 }
 

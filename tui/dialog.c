@@ -11,7 +11,9 @@
 
 #include "tui.h"
 
-enum dialog_kind { D_NONE, D_CONFIRM, D_INPUT, D_LOGIN };
+enum dialog_kind { D_NONE, D_CONFIRM, D_INPUT, D_LOGIN, D_CHOOSE };
+
+#define DIALOG_MAX_ROWS	8
 
 #define DIALOG_MAX_TEXT	256
 
@@ -23,6 +25,10 @@ static struct {
 	char			 yes[32];
 	char			 label[64];
 	CDKDIALOG		*confirm;
+	CDKSCROLL		*choose;
+	char			 rows[DIALOG_MAX_ROWS][200];
+	int			 nrows;
+	int			 selected;
 	CDKENTRY		*entry[2];
 	int			 nentries;
 	int			 focus;
@@ -57,6 +63,11 @@ dialog_unbuild(void)
 	if (dlg.confirm != NULL)
 		destroyCDKDialog(dlg.confirm);
 	dlg.confirm = NULL;
+	if (dlg.choose != NULL) {
+		dlg.selected = getCDKScrollCurrentItem(dlg.choose);
+		destroyCDKScroll(dlg.choose);
+	}
+	dlg.choose = NULL;
 	for (i = 0; i < 2; i++) {
 		if (dlg.entry[i] == NULL)
 			continue;
@@ -83,6 +94,29 @@ dialog_build_confirm(void)
 	    TRUE, FALSE);
 }
 
+static void
+dialog_build_choose(void)
+{
+	const char	*rows[DIALOG_MAX_ROWS];
+	int		 i, width = 0, len;
+
+	for (i = 0; i < dlg.nrows; i++) {
+		rows[i] = dlg.rows[i];
+		if ((len = (int)strlen(rows[i])) > width)
+			width = len;
+	}
+	width += 4;
+	if ((len = (int)strlen(dlg.question)) + 2 > width)
+		width = len + 2;
+	if (width > COLS - 2)
+		width = COLS - 2;
+	dlg.choose = newCDKScroll(tui.cdk, CENTER, CENTER, RIGHT,
+	    dlg.nrows + 4, width, dlg.question, (CDK_CSTRING2)rows, dlg.nrows,
+	    FALSE, A_REVERSE, TRUE, FALSE);
+	if (dlg.choose != NULL)
+		setCDKScrollCurrentItem(dlg.choose, dlg.selected);
+}
+
 static CDKENTRY *
 dialog_entry(int y, const char *title, const char *label, int hidden)
 {
@@ -107,6 +141,9 @@ dialog_build(void)
 	switch (dlg.kind) {
 	case D_CONFIRM:
 		dialog_build_confirm();
+		return;
+	case D_CHOOSE:
+		dialog_build_choose();
 		return;
 	case D_INPUT:
 		dlg.entry[0] = dialog_entry(mid - 2, dlg.question, dlg.label, 0);
@@ -164,6 +201,28 @@ dialog_confirm(const char *question, const char *yes, dialog_cb *cb,
 }
 
 void
+dialog_choose(const char *title, const char *const *rows, int n,
+    dialog_cb *cb, void *arg)
+{
+	char	*safe;
+	int	 i;
+
+	safe = text_safe(title, 0);
+	snprintf(dlg.question, sizeof dlg.question, "<C>%s\n<C>Enter picks, "
+	    "Esc cancels", safe != NULL ? safe : "?");
+	free(safe);
+	dlg.nrows = n < DIALOG_MAX_ROWS ? n : DIALOG_MAX_ROWS;
+	for (i = 0; i < dlg.nrows; i++) {
+		safe = text_safe(rows[i], 0);
+		snprintf(dlg.rows[i], sizeof dlg.rows[i], " %s",
+		    safe != NULL ? safe : "?");
+		free(safe);
+	}
+	dlg.selected = 0;
+	dialog_open(D_CHOOSE, 0, cb, arg);
+}
+
+void
 dialog_input(const char *label, const char *initial, dialog_cb *cb,
     void *arg)
 {
@@ -199,6 +258,12 @@ dialog_close(int ok)
 	size_t		 n;
 
 	dialog_save();
+	if (dlg.kind == D_CHOOSE) {
+		if (dlg.choose != NULL)
+			dlg.selected = getCDKScrollCurrentItem(dlg.choose);
+		snprintf(dlg.saved[0], sizeof dlg.saved[0], "%d",
+		    dlg.selected);
+	}
 	n = strlen(dlg.saved[0]);
 	memcpy(text, dlg.saved[0], n + 1);
 	if (dlg.kind == D_LOGIN)
@@ -260,10 +325,34 @@ dialog_entry_key(int key)
 		injectCDKEntry(e, (chtype)key);
 }
 
+static void
+dialog_choose_key(int key)
+{
+	switch (key) {
+	case KEY_ESC: case 'q':
+		dialog_close(0);
+		return;
+	case '\n': case '\r': case KEY_ENTER:
+		dialog_close(1);
+		return;
+	case 'j':
+		key = KEY_DOWN;
+		break;
+	case 'k':
+		key = KEY_UP;
+		break;
+	}
+	if (dlg.choose != NULL && (key == KEY_DOWN || key == KEY_UP ||
+	    key == KEY_HOME || key == KEY_END))
+		injectCDKScroll(dlg.choose, (chtype)key);
+}
+
 void
 dialog_key(int key)
 {
-	if (dlg.kind == D_CONFIRM)
+	if (dlg.kind == D_CHOOSE)
+		dialog_choose_key(key);
+	else if (dlg.kind == D_CONFIRM)
 		dialog_confirm_key(key);
 	else if (dlg.kind != D_NONE)
 		dialog_entry_key(key);
@@ -277,6 +366,8 @@ dialog_draw(void)
 
 	if (dlg.confirm != NULL)
 		drawCDKDialog(dlg.confirm, TRUE);
+	if (dlg.choose != NULL)
+		drawCDKScroll(dlg.choose, TRUE);
 	for (i = 0; i < dlg.nentries; i++) {
 		if (dlg.entry[i] != NULL && i != dlg.focus)
 			drawCDKEntry(dlg.entry[i], TRUE);

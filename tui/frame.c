@@ -141,8 +141,9 @@ frame_footer(void)
 	char	hints[512], *hint, *next, *sp;
 	size_t	size = COLS < (int)sizeof hints ? (size_t)COLS : sizeof hints;
 
-	keys_footer(tui.top != NULL ? tui.top->ops->actions :
-	    (const enum tui_action[]){ A_NONE }, hints, size);
+	keys_footer(tui.top != NULL ? screen_actions(tui.top) :
+	    (const enum tui_action[]){ A_NONE }, tui.top != NULL &&
+	    tui.top->ops->typing, hints, size);
 	frame_bar_on();
 	mvhline(LINES - 1, 0, ' ', COLS);
 	move(LINES - 1, 0);

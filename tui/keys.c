@@ -37,6 +37,8 @@ const struct tui_key tui_keys[] = {
 	    "change the filter" },
 	{ A_ADD,	'a', KEY_IC,	"a", "Ins",	"Add",
 	    "add" },
+	{ A_EDIT,	'e', 0,		"e", NULL,	"Edit",
+	    "edit the selected row in a form" },
 	{ A_DELETE,	'd', KEY_DC,	"d", "Del",	"Delete",
 	    "delete the selected row (asks first)" },
 	{ A_LOCK,	'l', 0,		"l", NULL,	"Lock",
@@ -47,12 +49,22 @@ const struct tui_key tui_keys[] = {
 	    "change the password" },
 	{ A_TOGGLE,	' ', 0,		"Space", NULL,	"On/off",
 	    "turn the selected row on or off" },
+	{ A_RESET,	'r', 0,		"r", NULL,	"Reset",
+	    "reset the counters and the automatic unlock count" },
+	{ A_RELEASE,	'r', 0,		"r", NULL,	"Release",
+	    "relay the selected message to the next hop now (asks first)" },
+	{ A_PREVIEW,	'v', 0,		"v", NULL,	"Preview",
+	    "preview with sample values" },
+	{ A_VIEW,	'v', 0,		"v", NULL,	"Pager",
+	    "show the text in $PAGER" },
 	{ A_REFRESH,	CTRL('r'), KEY_F(5), "^R", "F5", "Refresh",
 	    "fetch again from the daemon" },
 	{ A_NEXT_FIELD,	'\t', 0,	"Tab", NULL,	"Next",
 	    "next field" },
 	{ A_PREV_FIELD,	KEY_BTAB, 0,	"S-Tab", NULL,	"Prev",
 	    "previous field" },
+	{ A_SAVE,	KEY_F(2), CTRL('o'), "F2", "^O", "Save",
+	    "save the form (Enter on its last field too)" },
 	{ A_NONE,	0, 0, NULL, NULL, NULL, NULL }
 };
 
@@ -107,31 +119,59 @@ keys_movement(enum tui_action a)
  * terminal (the letter twin of an F-key); help names both.  Movement keys
  * are left out: every list has them.  Hints are "KEY Label", separated
  * by tabs, as many as fit in size - 1 columns with one space after each.
+ * Where keys type text a letter twin would type: the footer names the
+ * control-key twin, or else the key itself.
  */
 static const char *
-keys_footer_name(const struct tui_key *k)
+keys_footer_name(const struct tui_key *k, int typing)
 {
+	if (typing)
+		return k->twinname != NULL && k->twinname[0] == '^' ?
+		    k->twinname : k->keyname;
 	if (k->keyname[0] == 'F' && k->keyname[1] != '\0' &&
 	    k->twinname != NULL)
 		return k->twinname;
 	return k->keyname;
 }
 
-void
-keys_footer(const enum tui_action *offered, char *buf, size_t size)
+/* "KEY Label" of action a into one; 0, or -1 when it has no key here. */
+static int
+keys_hint(enum tui_action a, int typing, char *one, size_t size)
 {
 	const struct tui_key	*k;
-	char			 one[64];
-	size_t			 len = 0;
+
+	if (keys_movement(a) || (k = keys_find(a)) == NULL)
+		return -1;
+	snprintf(one, size, "%s %s", keys_footer_name(k, typing), k->label);
+	return 0;
+}
+
+/* The help hint always fits: the others give way to it. */
+void
+keys_footer(const enum tui_action *offered, int typing, char *buf,
+    size_t size)
+{
+	const enum tui_action	*a;
+	char			 one[64], help[64];
+	size_t			 len = 0, keep = 0;
+	int			 full = 0, helped = 0;
 
 	buf[0] = '\0';
-	for (; *offered != A_NONE; offered++) {
-		if (keys_movement(*offered) || (k = keys_find(*offered)) == NULL)
+	for (a = offered; *a != A_NONE; a++) {
+		if (*a == A_HELP && keys_hint(A_HELP, typing, help,
+		    sizeof help) == 0)
+			keep = strlen(help) + 2;
+	}
+	for (a = offered; *a != A_NONE; a++) {
+		if (keys_hint(*a, typing, one, sizeof one) == -1)
 			continue;
-		snprintf(one, sizeof one, "%s %s", keys_footer_name(k),
-		    k->label);
-		if (len + strlen(one) + 2 >= size)
-			break;
+		if (*a == A_HELP)
+			helped = 1;
+		else if (full || len + strlen(one) + 2 + (helped ? 0 : keep) >=
+		    size) {
+			full = 1;
+			continue;
+		}
 		len += snprintf(buf + len, size - len, "%s%s", len ? "\t" : "",
 		    one);
 	}

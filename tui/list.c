@@ -16,6 +16,7 @@
 
 struct list {
 	const char		*cmd;
+	const char		*id;		/* member naming a row */
 	const struct list_col	*cols;
 	int			 ncols;
 	int			 width[LIST_MAX_COLS];
@@ -27,22 +28,23 @@ struct list {
 	int			 first;		/* ... for the first page */
 	int			 again;		/* reload when it is back */
 	int			 unreachable;	/* the last request got no answer */
-	char			*keep;		/* reselect this row */
+	json_t			*keep;		/* reselect this row (its id) */
 	int			 selected;
 	char			 status[256];
 	char			 label[128];
 	CDKSCROLL		*scroll;
 	int			 built;		/* between build and hide */
 	int			 top, lines;	/* where */
+	void			(*changed)(void *);	/* rows came */
 };
 
 static void	list_fetch(struct list *);
 static void	list_unbuild(struct list *);
-static int	list_find(const struct list *, const char *);
+static int	list_find(const struct list *, const json_t *);
 
 struct list *
-list_new(const char *cmd, const struct list_col *cols, list_args_fn *argsfn,
-    void *arg)
+list_new(const char *cmd, const struct list_col *cols, const char *id,
+    list_args_fn *argsfn, void *arg)
 {
 	struct list	*l;
 
@@ -50,6 +52,7 @@ list_new(const char *cmd, const struct list_col *cols, list_args_fn *argsfn,
 		return NULL;
 	l->cmd = cmd;
 	l->cols = cols;
+	l->id = id != NULL ? id : cols[0].key;
 	while (l->ncols < LIST_MAX_COLS && cols[l->ncols].key != NULL)
 		l->ncols++;
 	l->argsfn = argsfn;
@@ -69,7 +72,7 @@ list_free(struct list *l)
 	list_hide(l);
 	json_decref(l->items);
 	free(l->next);
-	free(l->keep);
+	json_decref(l->keep);
 	free(l);
 }
 
@@ -77,22 +80,52 @@ list_free(struct list *l)
 static void
 list_widths(struct list *l)
 {
-	int	i, fixed = 0, room = COLS - 4 - (l->ncols - 1), flex = -1;
+	int	i, fixed = 0, room = COLS - 4 - (l->ncols - 1), flex = -1, min;
 
 	for (i = 0; i < l->ncols; i++) {
 		l->width[i] = l->cols[i].width;
 		if (l->width[i] == 0)
 			flex = i;
-		fixed += l->width[i];
+		/* Times keep their width: a cut date says nothing. */
+		if (l->cols[i].flags & LC_TIME)
+			room -= l->width[i];
+		else
+			fixed += l->width[i];
 	}
-	/* A narrow terminal takes from the fixed columns, in proportion. */
-	if (fixed + 10 > room) {
-		for (i = 0; i < l->ncols; i++)
-			l->width[i] = l->width[i] * (room - 10) / fixed;
-		fixed = room - 10;
+	/*
+	 * A narrow terminal takes from the fixed columns, in proportion; the
+	 * flexible one keeps a fifth of the room.
+	 */
+	min = flex >= 0 ? (room / 5 > 10 ? room / 5 : 10) : 0;
+	if (fixed > 0 && fixed + min > room) {
+		for (i = 0; i < l->ncols; i++) {
+			if (!(l->cols[i].flags & LC_TIME))
+				l->width[i] = l->width[i] * (room - min) /
+				    fixed;
+		}
+		fixed = room - min;
 	}
 	if (flex >= 0)
 		l->width[flex] = room - fixed > 0 ? room - fixed : 1;
+}
+
+/* A cell's text, malloc'ed: times shortened to the minute. */
+static char *
+list_cell(const struct list_col *c, const json_t *v)
+{
+	const char	*s = json_string_value(v);
+	char		 buf[32];
+
+	if (v == NULL)
+		v = json_null();
+	/* "2026-01-02T03:04:05Z": to the minute, without the year if narrow. */
+	if ((c->flags & LC_TIME) && s != NULL && strlen(s) >= 16 &&
+	    s[10] == 'T') {
+		snprintf(buf, sizeof buf, "%.*s %.5s", c->width < 16 ? 5 : 10,
+		    c->width < 16 ? s + 5 : s, s + 11);
+		return text_safe(buf, 0);
+	}
+	return text_value(v, c->flags & LC_DOMAIN);
 }
 
 /* One item as a row of fixed-width cells, malloc'ed. */
@@ -107,9 +140,8 @@ list_row(const struct list *l, const json_t *item)
 		return NULL;
 	row[0] = '\0';
 	for (i = 0; i < l->ncols; i++) {
-		v = text_value(json_object_get(item, l->cols[i].key) ?
-		    json_object_get(item, l->cols[i].key) : json_null(),
-		    l->cols[i].domain);
+		v = list_cell(&l->cols[i], json_object_get(item,
+		    l->cols[i].key));
 		text_cell(cell, sizeof cell, v != NULL ? v : "?", l->width[i]);
 		free(v);
 		len += snprintf(row + len, COLS + 64 - len, "%s%s",
@@ -234,11 +266,11 @@ list_widget(struct list *l)
 	return l->scroll != NULL ? ObjOf(l->scroll) : NULL;
 }
 
-/* The first column's value of a row: its name, to find it again. */
-static const char *
+/* The id member of a row, to find it again. */
+static json_t *
 list_name(const struct list *l, const json_t *item)
 {
-	return json_string_value(json_object_get(item, l->cols[0].key));
+	return json_object_get(item, l->id);
 }
 
 static void
@@ -250,7 +282,7 @@ list_reselect(struct list *l)
 		return;
 	if ((i = list_find(l, l->keep)) != -1)
 		l->selected = i;
-	free(l->keep);
+	json_decref(l->keep);
 	l->keep = NULL;
 }
 
@@ -289,6 +321,8 @@ list_reply(void *arg, int rc, json_t *result, const struct ipc_error *err)
 		frame_err("%s", err->message);
 	list_fill(l);
 	list_moved(l);
+	if (l->changed != NULL)
+		l->changed(l->arg);
 }
 
 static void
@@ -309,14 +343,14 @@ void
 list_reload(struct list *l)
 {
 	json_t		*sel = list_selected(l);
-	const char	*name = sel != NULL ? list_name(l, sel) : NULL;
+	json_t		*name = sel != NULL ? list_name(l, sel) : NULL;
 
 	if (l->loading) {
 		l->again = 1;
 		return;
 	}
-	free(l->keep);
-	l->keep = name != NULL ? strdup(name) : NULL;
+	json_decref(l->keep);
+	l->keep = name != NULL ? json_deep_copy(name) : NULL;
 	l->first = 1;
 	list_fetch(l);
 	list_status(l);
@@ -331,46 +365,47 @@ list_selected(struct list *l)
 	return json_array_get(l->items, i);
 }
 
-/* The row whose first column is name, or -1. */
+/* The row whose id is name, or -1. */
 static int
-list_find(const struct list *l, const char *name)
+list_find(const struct list *l, const json_t *name)
 {
 	size_t		 i;
-	json_t		*item;
-	const char	*n;
+	json_t		*item, *n;
 
 	json_array_foreach(l->items, i, item) {
-		if ((n = list_name(l, item)) != NULL && strcmp(n, name) == 0)
+		if ((n = list_name(l, item)) != NULL && json_equal(n, name))
 			return (int)i;
 	}
 	return -1;
 }
 
-/* Fresh values (a show or change result) into the row of the same name. */
-void
+/* Fresh values (a show or change result) into the row of the same id. */
+int
 list_merge(struct list *l, const json_t *fresh)
 {
-	const char	*name = list_name(l, fresh), *key;
+	const json_t	*name = list_name(l, fresh);
+	const char	*key;
 	json_t		*item, *v;
 	int		 i;
 
 	if (name == NULL || (i = list_find(l, name)) == -1)
-		return;
+		return 0;
 	item = json_array_get(l->items, i);
 	json_object_foreach(item, key, v) {
 		if (json_object_get(fresh, key) != NULL)
 			json_object_set(item, key, json_object_get(fresh, key));
 	}
 	list_fill(l);
+	return 1;
 }
 
-/* Remove the row of this name (it was deleted). */
+/* Remove the row of this id (it was deleted). */
 void
-list_remove(struct list *l, const char *name)
+list_remove(struct list *l, const json_t *name)
 {
 	int	i;
 
-	if ((i = list_find(l, name)) == -1)
+	if (name == NULL || (i = list_find(l, name)) == -1)
 		return;
 	if (l->scroll != NULL && l->scroll->listSize > 0)
 		l->selected = getCDKScrollCurrentItem(l->scroll);
@@ -400,4 +435,29 @@ list_set_label(struct list *l, const char *s)
 
 	snprintf(l->label, sizeof l->label, "%s", safe != NULL ? safe : "");
 	free(safe);
+}
+
+static void
+list_refetched(void *arg, int rc, json_t *result, const struct ipc_error *err)
+{
+	struct list	*l = arg;
+	json_t		*item;
+	size_t		 i;
+
+	if (rc != IPC_CALL_OK)
+		return;
+	json_array_foreach(json_object_get(result, "items"), i, item)
+		list_merge(l, item);
+}
+
+void
+list_refetch(struct list *l, const char *cmd, json_t *args)
+{
+	conn_call(cmd, args, list_refetched, l);
+}
+
+void
+list_on_change(struct list *l, void (*fn)(void *))
+{
+	l->changed = fn;
 }

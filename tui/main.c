@@ -196,6 +196,30 @@ tui_pop(void)
 		tui_rebuild();
 }
 
+const enum tui_action *
+screen_actions(const struct screen *s)
+{
+	return s->actions != NULL ? s->actions : s->ops->actions;
+}
+
+int
+tui_role_may(const char *name)
+{
+	const struct ipc_cmd	*c = ipc_cmd_find(name);
+
+	return c != NULL && (c->role != ROLE_SUPER || tui.super || !tui.known);
+}
+
+void
+tui_call_failed(int rc, const struct ipc_error *err)
+{
+	if (rc == IPC_CALL_UNREACHABLE)
+		frame_err("no answer from the daemon (%s): nothing was changed "
+		    "unless it comes back saying so", err->message);
+	else if (rc != IPC_CALL_OK)
+		frame_err("%s", err->message);
+}
+
 int
 tui_may(const char *name)
 {
@@ -273,8 +297,12 @@ static void
 tui_screen_key(int key)
 {
 	struct screen	*s = tui.top;
-	enum tui_action	 a = keys_action(key, s->ops->actions);
+	enum tui_action	 a;
 	CDKOBJS		*focus;
+
+	if (s->ops->key != NULL && s->ops->key(s, key))
+		return;
+	a = keys_action(key, screen_actions(s));
 
 	if (a == A_QUIT) {
 		tui.quit = 1;
@@ -304,6 +332,8 @@ static void
 tui_key(int key)
 {
 	if (key == KEY_RESIZE) {
+		/* What the terminal kept of the old size is not trusted. */
+		clearok(curscr, TRUE);
 		tui_rebuild();
 		return;
 	}
@@ -326,14 +356,17 @@ tui_key(int key)
 static void
 tui_draw(void)
 {
+	int	cursor = 0;
+
 	if (tui_small())
 		return;
 	frame_draw();
 	if (dialog_active()) {
 		dialog_draw();
-		curs_set(1);
-	} else
-		curs_set(0);
+		cursor = 1;
+	} else if (tui.top != NULL && tui.top->ops->draw != NULL)
+		cursor = tui.top->ops->draw(tui.top);
+	curs_set(cursor);
 	doupdate();
 }
 

@@ -36,7 +36,7 @@ help_build(struct screen *s)
 	char		**lines, title[128];
 	int		 n, i;
 
-	if ((lines = keys_help_lines(h->of->ops->actions, &n)) == NULL)
+	if ((lines = keys_help_lines(screen_actions(h->of), &n)) == NULL)
 		return;
 	snprintf(title, sizeof title, "<L> Keys of %s\n<L> %-6s %-6s %-8s %s",
 	    h->of->title[0] ? h->of->title : h->of->ops->title,

@@ -18,14 +18,14 @@ struct menu_entry {
 
 static const struct menu_entry menu_entries[] = {
 	{ "Outgoing > Manage users",	 "user.list",	    &scr_users },
-	{ "Outgoing > Manage identities", "identity.list",  NULL },
-	{ "Lock templates",		 "template.list",   NULL },
-	{ "Log search",			 "log.search",	    NULL },
-	{ "Quarantine",			 "quarantine.list", NULL },
+	{ "Outgoing > Manage identities", "identity.list",  &scr_identities },
+	{ "Lock templates",		 "template.list",   &scr_templates },
+	{ "Log search",			 "log.search",	    &scr_log },
+	{ "Quarantine",			 "quarantine.list", &scr_quarantine },
 	{ "Archive",			 "archive.search",  NULL },
 	{ "Domains",			 "domain.list",	    &scr_domains },
-	{ "DKIM keys",			 "dkim.list",	    NULL },
-	{ "Admins",			 "admin.list",	    NULL },
+	{ "DKIM keys",			 "dkim.list",	    &scr_dkim },
+	{ "Admins",			 "admin.list",	    &scr_admins },
 	{ "Newly registered domains",	 "nrd.status",	    NULL },
 	{ "Status",			 "status",	    &scr_status },
 };
@@ -45,9 +45,7 @@ static const enum tui_action menu_actions[] = {
 static int
 menu_visible(const struct menu_entry *e)
 {
-	const struct ipc_cmd	*c = ipc_cmd_find(e->cmd);
-
-	return c == NULL || c->role != ROLE_SUPER || tui.super || !tui.known;
+	return ipc_cmd_find(e->cmd) == NULL || tui_role_may(e->cmd);
 }
 
 static int

@@ -1,7 +1,10 @@
 /*
- * Outgoing > Manage users: the users a page at a time, search by name,
- * filter by kind or lock, details, lock and unlock in place, delete after
- * a confirmation that names the user.
+ * Outgoing > Manage users: the users a page at a time with today's
+ * connections and recipients against their limits; search by name, filter
+ * by kind or lock; add one of the three kinds, open a user's page, lock,
+ * unlock, change the password (not for IP users: the key is not offered
+ * on their rows), reset the counters, delete after a confirmation that
+ * names the user.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +29,28 @@ static const struct {
 static const struct list_col users_cols[] = {
 	{ "name", "NAME", 0, 0 },
 	{ "kind", "KIND", 6, 0 },
-	{ "domain", "DOMAIN", 22, 1 },
+	{ "domain", "DOMAIN", 20, LC_DOMAIN },
 	{ "locked", "LOCKED", 6, 0 },
-	{ "ips", "IP RANGES", 18, 0 },
+	{ "connections_today", "CONN TODAY", 11, 0 },
+	{ "recipients_today", "RCPT TODAY", 11, 0 },
 	{ NULL, NULL, 0, 0 }
 };
 
 static const enum tui_action users_actions[] = {
-	A_OPEN, A_SEARCH, A_FILTER, A_LOCK, A_UNLOCK, A_DELETE, A_HELP,
-	A_BACK, A_QUIT, A_REFRESH, A_UP, A_DOWN, A_HOME, A_END, A_PGUP, A_PGDN,
-	A_NONE
+	A_OPEN, A_ADD, A_SEARCH, A_FILTER, A_LOCK, A_UNLOCK, A_PASSWD,
+	A_DELETE, A_RESET, A_HELP, A_BACK, A_QUIT, A_REFRESH, A_UP, A_DOWN,
+	A_HOME, A_END, A_PGUP, A_PGDN, A_NONE
+};
+
+/* On an IP user's row: no password to change. */
+static const enum tui_action users_actions_ip[] = {
+	A_OPEN, A_ADD, A_SEARCH, A_FILTER, A_LOCK, A_UNLOCK, A_DELETE,
+	A_RESET, A_HELP, A_BACK, A_QUIT, A_REFRESH, A_UP, A_DOWN, A_HOME,
+	A_END, A_PGUP, A_PGDN, A_NONE
 };
 
 struct users {
+	struct screen	*screen;
 	struct list	*list;
 	char		 search[256];
 	int		 filter;
@@ -70,6 +82,18 @@ users_label(struct users *u)
 	list_set_label(u->list, label);
 }
 
+/* The footer follows the selected row's kind. */
+static void
+users_sync(void *arg)
+{
+	struct users	*u = arg;
+	const char	*kind = json_string_value(json_object_get(
+			    list_selected(u->list), "kind"));
+
+	u->screen->actions = kind != NULL && strcmp(kind, "ip") == 0 ?
+	    users_actions_ip : NULL;
+}
+
 static int
 users_enter(struct screen *s, void *param)
 {
@@ -78,11 +102,13 @@ users_enter(struct screen *s, void *param)
 	if ((u = calloc(1, sizeof *u)) == NULL)
 		return -1;
 	snprintf(s->title, sizeof s->title, "Outgoing > Manage users");
-	if ((u->list = list_new("user.list", users_cols, users_args, u)) ==
-	    NULL) {
+	u->screen = s;
+	if ((u->list = list_new("user.list", users_cols, "name", users_args,
+	    u)) == NULL) {
 		free(u);
 		return -1;
 	}
+	list_on_change(u->list, users_sync);
 	s->data = u;
 	return 0;
 }
@@ -93,6 +119,7 @@ users_build(struct screen *s)
 	struct users	*u = s->data;
 
 	list_build(u->list, frame_body_top(), frame_body_lines());
+	users_sync(u);
 }
 
 static void
@@ -110,6 +137,7 @@ users_leave(struct screen *s)
 
 	dialog_forget(u);
 	conn_forget(u);
+	useract_forget(u);
 	list_free(u->list);
 	free(u);
 }
@@ -148,119 +176,68 @@ users_filter(struct users *u)
 	    users_filters[u->filter].label : "every user");
 }
 
+/* A user came back changed, added or deleted. */
 static void
-users_changed(void *arg, int rc, json_t *result, const struct ipc_error *err)
+users_changed(void *arg, json_t *user)
 {
 	struct users	*u = arg;
-	json_t		*locked = json_object_get(result, "locked");
-	char		*name;
 
-	if (rc != IPC_CALL_OK) {
-		frame_err("%s", err->message);
-		return;
+	if (json_is_true(json_object_get(user, "deleted")))
+		list_remove(u->list, json_object_get(user, "name"));
+	else if (json_object_get(user, "kind") != NULL &&
+	    json_object_get(user, "password_changed") == NULL) {
+		/* Changed: the row in place; added: fetched with its page. */
+		if (!list_merge(u->list, user))
+			list_reload(u->list);
 	}
-	list_merge(u->list, result);
-	name = text_safe(json_string_value(json_object_get(result, "name")), 0);
-	frame_msg("%s is now %s", name != NULL ? name : "?",
-	    json_is_true(locked) ? "locked" : "unlocked");
-	free(name);
 }
 
 static void
-users_call(struct users *u, const char *cmd)
+users_open(struct users *u)
 {
-	const char	*name = users_selected(u);
+	struct user_param	 p;
 
-	if (name == NULL || !tui_may(cmd))
+	if ((p.name = users_selected(u)) == NULL)
 		return;
-	if (conn_call(cmd, json_pack("{s:s}", "name", name), users_changed,
-	    u) == -1)
-		frame_err("the daemon is slow to answer: try again");
-}
-
-static void
-users_deleted(void *arg, int rc, json_t *result, const struct ipc_error *err)
-{
-	struct users	*u = arg;
-	const char	*name = json_string_value(json_object_get(result, "name"));
-	char		*safe;
-
-	if (rc != IPC_CALL_OK || name == NULL) {
-		frame_err("%s", err->message);
-		return;
-	}
-	list_remove(u->list, name);
-	safe = text_safe(name, 0);
-	frame_msg("deleted %s", safe != NULL ? safe : "?");
-	free(safe);
-}
-
-/* The confirmation named the user; arg carries that name. */
-static void
-users_delete_done(void *arg, int ok, const char *text)
-{
-	struct users	*u = tui.top->data;
-	char		*name = arg;
-
-	if (ok)
-		conn_call("user.del", json_pack("{s:s}", "name", name),
-		    users_deleted, u);
-	else
-		frame_msg("nothing deleted");
-	free(name);
-}
-
-static void
-users_delete(struct users *u)
-{
-	const char	*name = users_selected(u);
-	char		 question[600], *copy;
-
-	if (name == NULL || !tui_may("user.del") ||
-	    (copy = strdup(name)) == NULL)
-		return;
-	snprintf(question, sizeof question, "Delete user %s and its "
-	    "identities?", name);
-	dialog_confirm(question, "Delete", users_delete_done, copy);
-}
-
-static void
-users_show(struct users *u)
-{
-	const char		*name = users_selected(u);
-	struct detail_param	 p;
-	char			 title[64], *safe;
-
-	if (name == NULL)
-		return;
-	safe = text_safe(name, 0);
-	snprintf(title, sizeof title, "%s", safe != NULL ? safe : "?");
-	free(safe);
-	p.title = title;
-	p.cmd = "user.show";
-	p.args = json_pack("{s:s}", "name", name);
-	tui_push(&scr_detail, &p);
+	p.fn = users_changed;
+	p.arg = u;
+	tui_push(&scr_user, &p);
 }
 
 static int
 users_action(struct screen *s, enum tui_action a)
 {
 	struct users	*u = s->data;
+	const char	*name;
+	json_t		*item;
 
 	switch (a) {
-	case A_OPEN:	users_show(u); break;
+	case A_OPEN:	users_open(u); return 1;
+	case A_ADD:	useract_add(users_changed, u); return 1;
 	case A_SEARCH:	dialog_input("Users whose name contains",
-			    u->search, users_search_done, u); break;
-	case A_FILTER:	users_filter(u); break;
-	case A_LOCK:	users_call(u, "user.lock"); break;
-	case A_UNLOCK:	users_call(u, "user.unlock"); break;
-	case A_DELETE:	users_delete(u); break;
-	case A_REFRESH:	list_reload(u->list); break;
+			    u->search, users_search_done, u); return 1;
+	case A_FILTER:	users_filter(u); return 1;
+	case A_REFRESH:	list_reload(u->list); return 1;
 	default:
-		if (!keys_movement(a))
-			return 0;
-		list_moved(u->list);
 		break;
+	}
+	if (keys_movement(a)) {
+		list_moved(u->list);
+		users_sync(u);
+		return 1;
+	}
+	if ((name = users_selected(u)) == NULL)
+		return a == A_LOCK || a == A_UNLOCK || a == A_PASSWD ||
+		    a == A_RESET || a == A_DELETE;
+	item = list_selected(u->list);
+	switch (a) {
+	case A_LOCK:	useract_lock(name, NULL, users_changed, u); break;
+	case A_UNLOCK:	useract_unlock(name, users_changed, u); break;
+	case A_PASSWD:	useract_passwd(name, json_string_value(
+			    json_object_get(item, "kind"))); break;
+	case A_RESET:	useract_reset(name, users_changed, u); break;
+	case A_DELETE:	useract_delete(name, users_changed, u); break;
+	default:	return 0;
 	}
 	return 1;
 }

@@ -20,8 +20,9 @@ enum tui_action {
 	A_HELP, A_BACK, A_QUIT,
 	A_UP, A_DOWN, A_HOME, A_END, A_PGUP, A_PGDN,
 	A_OPEN, A_SEARCH, A_FILTER,
-	A_ADD, A_DELETE, A_LOCK, A_UNLOCK, A_PASSWD, A_TOGGLE,
-	A_REFRESH, A_NEXT_FIELD, A_PREV_FIELD,
+	A_ADD, A_EDIT, A_DELETE, A_LOCK, A_UNLOCK, A_PASSWD, A_TOGGLE,
+	A_RESET, A_RELEASE, A_PREVIEW, A_VIEW,
+	A_REFRESH, A_NEXT_FIELD, A_PREV_FIELD, A_SAVE,
 	A_NACTIONS
 };
 
@@ -41,8 +42,12 @@ extern const struct tui_key	tui_keys[];
 enum tui_action	 keys_action(int key, const enum tui_action *offered);
 const struct tui_key *keys_find(enum tui_action);
 int		 keys_movement(enum tui_action);
-/* "Enter Open\t/ Search\t..." for these actions, fitted to size - 1. */
-void		 keys_footer(const enum tui_action *, char *buf, size_t size);
+/*
+ * "Enter Open\t/ Search\t..." for these actions, fitted to size - 1.
+ * typing: the screen takes text, so no key that types is named.
+ */
+void		 keys_footer(const enum tui_action *, int typing, char *buf,
+		    size_t size);
 /* One help line per action: "F1  ?   help for this screen". */
 char		**keys_help_lines(const enum tui_action *, int *n);
 
@@ -97,6 +102,11 @@ struct screen_ops {
 	void	(*connected)(struct screen *);	/* the daemon is back */
 	/* ... unless the screen says where, its widgets being remade. */
 	CDKOBJS	*(*focus)(struct screen *);
+	/* A key before the key table; returns 1 when it took it. */
+	int	(*key)(struct screen *, int key);
+	/* After the frame, every round; returns 1 to show the cursor. */
+	int	(*draw)(struct screen *);
+	int	 typing;	/* keys type text: the footer names no letter */
 };
 
 struct screen {
@@ -105,7 +115,12 @@ struct screen {
 	void			*data;
 	CDKOBJS			*focus;		/* keys go here ... */
 	char			 title[64];	/* breadcrumb, when not ops->title */
+	/* The keys offered now, when not ops->actions (NULL). */
+	const enum tui_action	*actions;
 };
+
+/* What a screen offers now. */
+const enum tui_action	*screen_actions(const struct screen *);
 
 /* The console's state shared by every file (main.c). */
 struct tui {
@@ -130,6 +145,16 @@ void		 tui_pop(void);
 void		 tui_rebuild(void);
 /* Whether cmd may run here; if not, says why on the message line. */
 int		 tui_may(const char *cmd);
+/* Whether cmd exists and this admin's role may run it (for menus). */
+int		 tui_role_may(const char *cmd);
+/* Say what a refused call said: frame_err, or "no answer" when absent. */
+void		 tui_call_failed(int rc, const struct ipc_error *);
+
+/* run.c: other programs on the terminal, curses put aside meanwhile. */
+/* Edit text in $VISUAL or $EDITOR; *text replaced.  0, or -1 (said). */
+int		 run_editor(char **text, const char *suffix);
+/* Show text in $PAGER (less). */
+int		 run_pager(const char *text);
 
 /* frame.c: top line, message line, footer; messages. */
 void		 frame_draw(void);
@@ -154,6 +179,9 @@ void		 text_duration(char *buf, size_t size, long long secs);
 
 /* dialog.c: modal dialogs on top of the screen. */
 typedef void dialog_cb(void *arg, int ok, const char *text);
+/* Pick one of rows; cb gets text = the row's index ("0", "1", ...). */
+void		 dialog_choose(const char *title, const char *const *rows,
+		    int n, dialog_cb *, void *arg);
 /* Yes/no with the named object; Cancel is the default button. */
 void		 dialog_confirm(const char *question, const char *yes,
 		    dialog_cb *, void *arg);
@@ -170,18 +198,26 @@ void		 dialog_forget(void *arg);
 void		 dialog_draw(void);
 
 /* list.c: a paged table fetched from a CMDF_LIST command. */
+#define LC_DOMAIN	0x1	/* show as punycode */
+/* "2026-01-02T03:04:05Z" as "2026-01-02 03:04", or "01-02 03:04" (11). */
+#define LC_TIME		0x2
+
 struct list_col {
 	const char	*key;		/* member of the items */
 	const char	*title;
 	int		 width;		/* 0: takes what is left */
-	int		 domain;	/* show as punycode */
+	int		 flags;		/* LC_* */
 };
 
 struct list;
 typedef void list_args_fn(void *arg, json_t *args);
 
+/*
+ * id is the member naming a row (its first column when NULL): the row
+ * a change result or a deletion is about.
+ */
 struct list	*list_new(const char *cmd, const struct list_col *,
-		    list_args_fn *, void *arg);
+		    const char *id, list_args_fn *, void *arg);
 void		 list_free(struct list *);
 void		 list_build(struct list *, int top, int lines);
 void		 list_hide(struct list *);
@@ -190,23 +226,124 @@ CDKOBJS		*list_widget(struct list *);
 void		 list_reload(struct list *);
 /* The selected item (borrowed) or NULL. */
 json_t		*list_selected(struct list *);
-/* Take fresh values (a show or change result) into the row of its name. */
-void		 list_merge(struct list *, const json_t *fresh);
-void		 list_remove(struct list *, const char *name);
+/* Fresh values (a show or change result) into the row of its id: 1; 0 if none. */
+int		 list_merge(struct list *, const json_t *fresh);
+/* Remove the row whose id member equals id. */
+void		 list_remove(struct list *, const json_t *id);
+/* Ask cmd (args stolen) for one row again and merge it when it comes. */
+void		 list_refetch(struct list *, const char *cmd, json_t *args);
 /* After a key moved the selection: fetch the next page when near the end. */
 void		 list_moved(struct list *);
+/* fn(arg) after a page came: the selection may be another row now. */
+void		 list_on_change(struct list *, void (*fn)(void *));
 /* Said after the row count: the filter in force. */
 void		 list_set_label(struct list *, const char *);
 
 /* The screens. */
 extern const struct screen_ops	scr_menu, scr_status, scr_domains,
-				scr_users, scr_detail, scr_help;
+				scr_users, scr_user, scr_detail, scr_help,
+				scr_form, scr_identities, scr_templates,
+				scr_log, scr_admins, scr_quarantine, scr_dkim;
 
 /* scr_detail.c: param for scr_detail. */
 struct detail_param {
 	const char	*title;
-	const char	*cmd;		/* a show command */
+	const char	*cmd;		/* a show command, or NULL ... */
 	json_t		*args;		/* stolen */
+	const json_t	*value;		/* ... with the object to show */
 };
+
+/* detail.c: an object as "key  value" lines, for scr_detail and scr_user. */
+struct detail_lines {
+	char	**line;
+	const char **group;	/* the settings group of each line, or NULL */
+	int	  n, size;
+};
+/* The group tag of a user's "ips" line. */
+#define DETAIL_IPS	"IP ranges"
+void		 detail_render(struct detail_lines *, const json_t *, int width);
+void		 detail_clear(struct detail_lines *);
+
+/* form.c: a form of fields, pushed as a screen (scr_form). */
+enum field_type {
+	FT_TEXT, FT_SECRET, FT_INT, FT_BOOL, FT_CHOICE, FT_LIST, FT_EDITOR
+};
+
+struct form;
+/* A form is saved: check and send (form_call); 0 or -1 (error set). */
+typedef int form_save_fn(struct form *, void *arg);
+/*
+ * The daemon took it: returns 0 to close the form, 1 to keep it open (or
+ * when it closed it itself with form_close, to open another screen).
+ */
+typedef int form_done_fn(struct form *, void *arg, json_t *result);
+
+struct form	*form_new(const char *title, form_save_fn *, void *arg);
+/* A field; initial NULL is empty.  Returns 0 or -1 (out of memory). */
+int		 form_field(struct form *, const char *key, const char *label,
+		    enum field_type, const char *choices, const char *initial,
+		    const char *help);
+/* A field for argument key of cmd: its type, help and choices from there. */
+int		 form_arg(struct form *, const char *cmd, const char *key,
+		    const char *label, const char *initial);
+/* A field for the per-user setting key, with its value in settings. */
+int		 form_uset(struct form *, const struct ipc_uset *,
+		    const json_t *settings);
+/* Start at the field key. */
+void		 form_focus(struct form *, const char *key);
+/* The button's label ("Save"). */
+void		 form_button(struct form *, const char *);
+/* The form frees its arg with free_arg when it closes. */
+void		 form_own_arg(struct form *, void (*free_arg)(void *));
+/*
+ * The arguments of cmd from the fields of the same keys, typed as the
+ * table says; empty optional ones left out.  NULL with the error set.
+ */
+json_t		*form_args(struct form *, const char *cmd);
+/* Push it (it is freed when it closes, or at once on failure); 0 or -1. */
+int		 form_open(struct form *);
+/* Fields password and again (masked) for cmd's password argument. */
+int		 form_passwords(struct form *, const char *cmd);
+/* The two are the same: 0; or -1 with the error at again. */
+int		 form_same_twice(struct form *);
+/* Close an open form (it is freed). */
+void		 form_close(struct form *);
+/* Free a form that is not opened. */
+void		 form_discard(struct form *);
+const char	*form_value(struct form *, const char *key);
+int		 form_changed(struct form *, const char *key);
+/* The field's value as a JSON list (FT_LIST: split at commas, blanks). */
+json_t		*form_list(struct form *, const char *key);
+/* A message at the field named key (or for the whole form). */
+void		 form_error(struct form *, const char *key, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Send cmd (args stolen); a refusal lands at its field, done when taken. */
+int		 form_call(struct form *, const char *cmd, json_t *args,
+		    form_done_fn *);
+/* tmpl.c: a template text with sample values in its placeholders. */
+char		*tmpl_render(const char *text);
+extern const char *const tmpl_samples[][2];
+
+/* useract.c: what the users list and a user's page both do to a user. */
+typedef void useract_fn(void *arg, json_t *user);
+
+/* scr_user.c: param for scr_user; changes are passed on to fn. */
+struct user_param {
+	const char	*name;
+	useract_fn	*fn;
+	void		*arg;
+};
+void		 useract_lock(const char *name, const char *reason,
+		    useract_fn *, void *arg);
+void		 useract_unlock(const char *name, useract_fn *, void *arg);
+void		 useract_reset(const char *name, useract_fn *, void *arg);
+void		 useract_passwd(const char *name, const char *kind);
+void		 useract_delete(const char *name, useract_fn *, void *arg);
+void		 useract_add(useract_fn *, void *arg);
+/* The settings of group in a form, starting at the setting key. */
+void		 useract_edit(const json_t *user, const char *group,
+		    const char *key, useract_fn *, void *arg);
+void		 useract_ips(const json_t *user, useract_fn *, void *arg);
+void		 useract_forget(void *arg);
 
 #endif

@@ -76,7 +76,7 @@ of_launch() {
 	of_pid=$!
 	for _ in $(seq 100); do
 		# Ready once it says so: privileges are dropped by then.
-		[ -S "$T/run/control" ] && grep -q 'started (pid' "$T/daemon.log" && return 0
+		[ -S "$T/run/control" ] && grep -q "started (pid $of_pid)" "$T/daemon.log" && return 0
 		kill -0 "$of_pid" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -21,12 +21,32 @@ trap tui_cleanup EXIT
 
 # tui_start [ARGS]: the console in an 80x24 pane.  When it ends, the shell
 # says how, and the pane stays for the test to read.  TUI_ENV, if set, is
-# put before the command (e.g. TUI_ENV=NO_COLOR=1).
+# put before the command (e.g. TUI_ENV=NO_COLOR=1).  Its stderr (where a
+# sanitizer reports) goes to $T/tui.stderr.
 tui_start() {
 	tx -f /dev/null new-session -d -x 80 -y 24 \
-	    "${TUI_ENV:-} $TUI -c $T/outfilterd.conf $*; echo \"outfilter-tui exited with \$?\"; sleep 600" ||
+	    "${TUI_ENV:-} $TUI -c $T/outfilterd.conf $* 2>>$T/tui.stderr; echo \"outfilter-tui exited with \$?\"; sleep 600" ||
 	    of_bail "tmux cannot start"
 	tx set-option -g escape-time 0
+}
+
+# tui_done: the console's stderr holds no sanitizer report, then of_done.
+tui_done() {
+	is "the console's stderr holds no sanitizer report" "" \
+	    "$(grep -E -A 12 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/tui.stderr" 2>/dev/null | head -n 20)"
+	of_done
+}
+
+# tui_quit: Q, and the console ends with status 0 and leaves the
+# alternate screen.
+tui_quit() {
+	keys Q
+	if wait_for 'outfilter-tui exited with 0' 10; then
+		of_result 0 "Q quits with status 0"
+	else
+		of_result 1 "Q quits with status 0" "$SCREEN"
+	fi
+	is "the terminal left the alternate screen" 0 "$(alt_screen)"
 }
 
 # tui_stop: end the tmux server and wait until its process is gone, so
@@ -95,9 +115,23 @@ sees_not() {
 	else of_result 0 "$1"; fi
 }
 
-# The footer line.
-footer() {
+# settle: until the pane stays the same for 100 ms (2 s at most): a
+# screen drawn whole, not one caught halfway through a repaint.
+settle() {
+	local before deadline=$(( $(now_ms) + 2000 ))
 	screen
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		before=$SCREEN
+		sleep 0.1
+		screen
+		[ "$SCREEN" = "$before" ] && return 0
+	done
+	return 1
+}
+
+# The footer line, of a settled screen.
+footer() {
+	settle
 	tail -n 1 <<<"$SCREEN"
 }
 
@@ -116,7 +150,7 @@ help_matches_footer() {
 		of_result 1 "$1" "no help screen:" "$SCREEN"
 		return
 	fi
-	missing=$(python3 - "$foot" "$SCREEN" <<'PY'
+	missing=$(/usr/bin/python3 - "$foot" "$SCREEN" <<'PY'
 import re, sys
 foot = sys.argv[1].split()
 # Without the box's side lines.
@@ -134,4 +168,78 @@ PY
 	wait_gone 'KEY +TWIN +FOOTER' 2
 	if [ -z "$missing" ]; then of_result 0 "$1"
 	else of_result 1 "$1" "footer: $foot" "not in help: $missing"; fi
+}
+
+# highlighted: the text drawn in reverse video (the selection; not the
+# scroll bar's thumb, which is blank), without the top line and the footer.
+highlighted() {
+	tx capture-pane -p -e | sed '1d;$d' | /usr/bin/python3 -c '
+import re, sys
+sgr = re.compile(r"\x1b\[([0-9;]*)m")
+for line in sys.stdin:
+    rev, text = False, ""
+    pieces = sgr.split(line.rstrip("\n"))
+    for i, piece in enumerate(pieces):
+        if i % 2 == 1:
+            codes = piece.split(";") if piece else ["0"]
+            if "7" in codes:
+                rev = True
+            elif "0" in codes or "27" in codes:
+                rev = False
+        elif rev:
+            text += re.sub(r"[\x0e\x0f]", "", piece)
+    if text.strip():
+        print(text)
+'
+}
+
+# select_row WHAT PATTERN: from the first row, j until the selected row
+# matches PATTERN (a TAP result).
+select_row() {
+	local i before now
+	keys g
+	for i in $(seq 120); do
+		now=$(highlighted)
+		if grep -Eq -- "$2" <<<"$now"; then
+			of_result 0 "$1"
+			return 0
+		fi
+		before=$now
+		keys j
+		# Until the selection has moved (or the list ends).
+		wait_moved "$before" || break
+	done
+	of_result 1 "$1" "no row matched /$2/:" "$(tx capture-pane -p)"
+	return 1
+}
+
+# wait_moved ROWS: until the highlighted rows are not ROWS (1 s at most).
+wait_moved() {
+	local deadline=$(( $(now_ms) + 1000 ))
+	while [ "$(highlighted)" = "$1" ]; do
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.02
+	done
+	return 0
+}
+
+# resize_tour WHAT PATTERN: 80x24 -> 60x20 -> 132x43 -> 80x24, each time
+# the screen is drawn again (PATTERN: the end of its breadcrumb, which is
+# cut from the left when narrow) with its footer.
+resize_tour() {
+	local size ok=0 bad=
+	for size in 60x20 132x43 80x24; do
+		tx resize-window -x "${size%x*}" -y "${size#*x}"
+		if ! wait_for "$2" 5; then
+			ok=1 bad="$size: /$2/ not drawn"
+			break
+		fi
+		if ! footer | grep -Eq ' (Back|Help)( |$)'; then
+			ok=1 bad="$size: no footer"
+			break
+		fi
+	done
+	tx resize-window -x 80 -y 24
+	wait_for "$2" 5
+	of_result "$ok" "$1: resized 60x20, 132x43, 80x24" "$bad" "$SCREEN"
 }

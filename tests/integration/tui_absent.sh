@@ -31,4 +31,4 @@ kill -TERM "$pid"
 if wait_for 'outfilter-tui exited with' 5; then of_result 0 "SIGTERM ends the console"
 else of_result 1 "SIGTERM ends the console" "$SCREEN"; fi
 is "SIGTERM restored the terminal" 0 "$(alt_screen)"
-of_done
+tui_done

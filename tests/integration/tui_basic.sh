@@ -16,7 +16,7 @@ sees "opens on the main menu" 'Outgoing > Manage users'
 sees "breadcrumb on the top line" '^ Main menu +[^ ]' 
 sees "the top line names the admin and role" '^ Main menu .*\(super-admin\)'
 is "the footer offers help" "1" "$(footer | grep -c '? Help')"
-sees "entries without their command say so" 'Quarantine +\(not available yet\)'
+sees "entries without their screen say so" 'Archive +\(not available yet\)'
 sees "help lines come from the command table" 'Domains +list domains'
 help_matches_footer "main menu: F1 help names every footer hint"
 keys F1
@@ -51,6 +51,8 @@ sees "breadcrumb of the users screen" '^ Main menu > Outgoing > Manage users '
 help_matches_footer "users: F1 help names every footer hint"
 
 keys j l
+sees "lock asks for a reason and a duration" 'Lock bob@example\.com: its mail is refused'
+keys Enter Enter
 sees "lock from the console says what it did" 'bob@example\.com is now locked'
 sees "the row shows the lock in place" 'bob@example\.com +smtp +example\.com +yes'
 ok "user list --locked" ctl user list --locked
@@ -78,7 +80,7 @@ else
 fi
 ok "Esc deleted nothing" ctl user show bob@example.com
 keys d Tab Enter
-sees "Tab to Delete, Enter deletes" 'deleted bob@example\.com'
+sees "Tab to Delete, Enter deletes" 'bob@example\.com is deleted'
 fails 65 "the user is gone" 'bob@example\.com' ctl user show bob@example.com
 
 keys g Enter
@@ -120,4 +122,4 @@ keys Q
 if wait_for 'outfilter-tui exited with 0' 5; then of_result 0 "Q quits with status 0"
 else of_result 1 "Q quits with status 0" "$SCREEN"; fi
 is "the terminal left the alternate screen" 0 "$(alt_screen)"
-of_done
+tui_done

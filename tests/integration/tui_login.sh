@@ -43,9 +43,23 @@ sees_not "a domain admin does not see Admins" '^x Admins'
 sees "but sees Domains" '^x Domains'
 keys g j j j j j j Enter
 sees "its domain is listed" 'example\.com +no'
+is "nor the keys to add or delete a domain" 0 "$(footer | grep -Ec 'a Add|d Delete')"
 keys Space
 sees "turning the filter on is refused, saying why" 'only a super-admin may'
+keys Enter
+keys a
+sees_not "a adds no domain" 'Add a domain'
+ok "the super-admin adds another domain" \
+    ctl --user admin --password-file "$(secret "$pass")" domain add example.org
+keys C-r
+sees_not "another domain is not listed" 'example\.org'
+keys Escape
+wait_for '^ Main menu +' 2
+keys g j j Enter
+sees "the templates can be read" 'default +en'
+keys a
+sees "adding one is refused, saying why" 'only a super-admin may add a lock-notification template'
 keys Enter Q
 wait_for 'outfilter-tui exited with 0' 5
 is "quits cleanly" 0 "$(alt_screen)"
-of_done
+tui_done

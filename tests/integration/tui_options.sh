@@ -35,4 +35,4 @@ is "the selection is visible without colour" 1 "$(grep -c $'\e\\[[0-9;]*7m' <<<"
 is "no colour is used" 0 "$(tx capture-pane -p -e | grep -c $'\e\\[[0-9;]*3[0-7]m')"
 keys Q
 wait_for 'outfilter-tui exited with 0' 5
-of_done
+tui_done

@@ -505,6 +505,16 @@ static const struct {
 	{ "no.such.setting", "1", NULL },
 };
 
+/* A template of subject and body, in English, without HTML. */
+static int
+tmpl_add(struct db *db, const char *name, const char *subject,
+    const char *body, char **cause)
+{
+	struct db_template	t = { name, NULL, subject, body, NULL };
+
+	return db_template_add(db, &t, cause);
+}
+
 static void
 test_settings(void **state)
 {
@@ -552,7 +562,7 @@ test_settings(void **state)
 	/* lock.template names an existing template. */
 	refused(db, set1(db, "alice@example.com", "lock.template", "nosuch",
 	    &cause), DB_ENOTFOUND, "lock.template", "nosuch", cause);
-	accepted(db_template_add(db, "spam-lock", "Locked", "Dear user", &cause),
+	accepted(tmpl_add(db, "spam-lock", "Locked", "Dear user", &cause),
 	    cause);
 	accepted(set1(db, "alice@example.com", "lock.template", "spam-lock",
 	    &cause), cause);
@@ -561,35 +571,81 @@ test_settings(void **state)
 	accepted(set1(db, "alice@example.com", "lock.template", "", &cause),
 	    cause);
 	accepted(db_template_del(db, "spam-lock", &cause), cause);
+	/* contact is an address, kept in its normal form, or empty. */
+	refused(db, set1(db, "alice@example.com", "contact", "not an address",
+	    &cause), DB_EINVAL, "contact", "not an address", cause);
+	accepted(set1(db, "alice@example.com", "contact", "Owner@EXAMPLE.com",
+	    &cause), cause);
+	accepted(db_user_show(db, "alice@example.com", &o, &cause), cause);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    o, "settings"), "contact")), "Owner@example.com");
+	json_decref(o);
+	accepted(set1(db, "alice@example.com", "contact", "", &cause), cause);
 }
 
 static void
 test_templates(void **state)
 {
-	struct db	*db = ((struct fixture *)*state)->db;
-	const char	*evil = "x'; DROP TABLE users;--";
-	json_t		*o;
-	char		*cause = NULL;
+	struct db		*db = ((struct fixture *)*state)->db;
+	const char		*evil = "x'; DROP TABLE users;--";
+	struct db_template	 t;
+	json_t			*o;
+	char			*cause = NULL;
 
-	accepted(db_template_add(db, evil, "%s%n \"q\"", "body\n", &cause),
-	    cause);
+	accepted(tmpl_add(db, evil, "%s%n \"q\"", "body\n", &cause), cause);
 	accepted(db_template_show(db, evil, &o, &cause), cause);
 	assert_string_equal(json_string_value(json_object_get(o, "subject")),
 	    "%s%n \"q\"");
+	assert_string_equal(json_string_value(json_object_get(o, "language")),
+	    "en");
+	assert_true(json_is_null(json_object_get(o, "html")));
 	json_decref(o);
-	refused(db, db_template_add(db, evil, "x", "y", &cause), DB_ECONFLICT,
+	refused(db, tmpl_add(db, evil, "x", "y", &cause), DB_ECONFLICT,
 	    "name", "DROP", cause);
-	refused(db, db_template_add(db, "t2", "two\nlines", "y", &cause),
+	refused(db, tmpl_add(db, "t2", "two\nlines", "y", &cause),
 	    DB_EINVAL, "subject", "one line", cause);
-	accepted(db_template_set(db, evil, "New", NULL, &cause), cause);
+	memset(&t, 0, sizeof t);
+	t.name = evil;
+	t.subject = "New";
+	accepted(db_template_set(db, &t, &cause), cause);
 	accepted(db_template_show(db, evil, &o, &cause), cause);
 	assert_string_equal(json_string_value(json_object_get(o, "subject")),
 	    "New");
 	assert_string_equal(json_string_value(json_object_get(o, "body")),
 	    "body\n");
 	json_decref(o);
+	/* Language and HTML body: set, kept, removed with "". */
+	t.subject = NULL;
+	t.language = "pt-BR";
+	t.html = "<p>hi</p>";
+	accepted(db_template_set(db, &t, &cause), cause);
+	accepted(db_template_show(db, evil, &o, &cause), cause);
+	assert_string_equal(json_string_value(json_object_get(o, "language")),
+	    "pt-BR");
+	assert_string_equal(json_string_value(json_object_get(o, "html")),
+	    "<p>hi</p>");
+	json_decref(o);
+	t.language = NULL;
+	t.html = "";
+	accepted(db_template_set(db, &t, &cause), cause);
+	accepted(db_template_show(db, evil, &o, &cause), cause);
+	assert_true(json_is_null(json_object_get(o, "html")));
+	assert_string_equal(json_string_value(json_object_get(o, "language")),
+	    "pt-BR");
+	json_decref(o);
+	t.html = NULL;
+	t.language = "english please";
+	refused(db, db_template_set(db, &t, &cause), DB_EINVAL, "language",
+	    "english please", cause);
+	t.language = NULL;
+	refused(db, db_template_set(db, &t, &cause), DB_EINVAL, "subject",
+	    "give a new", cause);
 	refused(db, db_template_show(db, "nosuch", &o, &cause), DB_ENOTFOUND,
 	    "name", "nosuch", cause);
+	/* The template notices fall back to stays. */
+	accepted(tmpl_add(db, "default", "Locked", "b", &cause), cause);
+	refused(db, db_template_del(db, "default", &cause), DB_ECONFLICT,
+	    "name", "template set", cause);
 }
 
 /* Walk a list page by page; returns the names seen, in order. */
@@ -896,7 +952,8 @@ test_log(void **state)
 	assert_int_equal(json_array_size(json_object_get(o, "items")), 1);
 	assert_true(json_is_null(json_object_get(o, "next")));
 	json_decref(o);
-	accepted(db_quarantine_add(db, 2, "/q/2", 100, &cause), cause);
+	accepted(db_quarantine_add(db, 2, "/q/2", 100, "a@example.com", NULL,
+	    0, NULL, &cause), cause);
 	refused(db, db_archive_add(db, 99, "/a/99", 1, &cause), DB_ENOTFOUND,
 	    "log_id", "99", cause);
 }

@@ -556,6 +556,98 @@ test_policy_record(void **state)
 	conf_unref(conf);
 }
 
+/*
+ * The quick functions answer from what the blocking ones read, count the
+ * same limits, and forget it all on policy_changed(); queued log rows are
+ * written by the time policy_close() returns.
+ */
+static void
+test_policy_quick(void **state)
+{
+	struct fixture		*f = *state;
+	struct config		*conf;
+	struct policy		*p = policy_fixture(f, &conf);
+	struct sockaddr_in	 sin, other;
+	struct sender		 s, s2, none;
+	struct verdict		 v;
+	struct db_logq		 q;
+	struct txn_record	 r;
+	const char		*rcpts[] = { "x@example.org" };
+	json_t			*set, *out;
+	char			*cause = NULL;
+
+	set = json_pack("{s:s}", "recipients.day", "1");
+	assert_int_equal(db_user_set(f->db, "host1", set, &cause), 0);
+	json_decref(set);
+	assert_int_equal(db_domain_set_active(f->db, "example.com", 1, &cause),
+	    0);
+	/* Nothing read yet: the database must say. */
+	assert_int_equal(policy_connect_quick(p, addr4(&sin, "192.0.2.9"),
+	    ROLE_RELAY, &s, &v), 0);
+	policy_connect(p, addr4(&sin, "192.0.2.9"), ROLE_RELAY, &s, &v);
+	assert_int_equal(v.code, 0);
+	assert_int_equal(policy_connect_quick(p, addr4(&sin, "192.0.2.9"),
+	    ROLE_RELAY, &s2, &v), 1);
+	assert_int_equal(v.code, 0);
+	assert_string_equal(s2.user, "host1");
+	assert_int_equal(s2.user_id, s.user_id);
+	/* The cap of 2 per address holds for both ways. */
+	assert_int_equal(policy_connect_quick(p, addr4(&sin, "192.0.2.9"),
+	    ROLE_RELAY, &s2, &v), 1);
+	assert_int_equal(v.code, 421);
+	policy_disconnect(p, addr4(&sin, "192.0.2.9"));
+	/* An address without IP user, once read, is refused quickly too. */
+	policy_connect(p, addr4(&other, "198.51.100.1"), ROLE_RELAY, &s2, &v);
+	assert_int_equal(v.code, 550);
+	assert_int_equal(policy_connect_quick(p, addr4(&other, "198.51.100.1"),
+	    ROLE_RELAY, &s2, &v), 1);
+	assert_int_equal(v.code, 550);
+	/* No AUTH on a submission listener: 530 at MAIL, no database. */
+	memset(&none, 0, sizeof none);
+	assert_int_equal(policy_mail_quick(p, &none, "a@example.com", &v), 1);
+	assert_int_equal(v.code, 530);
+	assert_int_equal(policy_mail_quick(p, &s, "a@example.com", &v), 1);
+	assert_int_equal(v.code, 0);
+	/* recipients.day=1: the second recipient waits, pending or not. */
+	assert_int_equal(policy_rcpt_quick(p, &s, rcpts[0], &v), 1);
+	assert_int_equal(v.code, 0);
+	assert_int_equal(policy_rcpt_quick(p, &s, "y@example.org", &v), 1);
+	assert_int_equal(v.code, 452);
+	memset(&r, 0, sizeof r);
+	r.sender = &s;
+	r.queue_id = "Q2QUICK";
+	r.client = (struct sockaddr *)&sin;
+	r.mail_from = "a@example.com";
+	r.rcpts = rcpts;
+	r.nrcpts = 1;
+	r.npending = 1;
+	r.status = "relayed";
+	r.reason = "250 2.0.0 Ok";
+	policy_record_queue(p, &r);
+	assert_int_equal(policy_rcpt_quick(p, &s, "y@example.org", &v), 1);
+	assert_int_equal(v.code, 452);
+	/* A lock behind the policy's back counts once it is told. */
+	assert_int_equal(db_user_lock(f->db, "host1", "spam run", 0, "test",
+	    &cause), 0);
+	policy_changed(p);
+	assert_int_equal(policy_mail_quick(p, &s, "a@example.com", &v), 0);
+	policy_mail(p, &s, "a@example.com", &v);
+	assert_int_equal(v.code, 451);
+	assert_int_equal(policy_mail_quick(p, &s, "a@example.com", &v), 1);
+	assert_int_equal(v.code, 451);
+	assert_int_equal(policy_connect_quick(p, addr4(&sin, "192.0.2.9"),
+	    ROLE_RELAY, &s2, &v), 0);
+	policy_disconnect(p, addr4(&sin, "192.0.2.9"));
+	policy_close(p);
+	conf_unref(conf);
+	memset(&q, 0, sizeof q);
+	q.queue_id = "Q2QUICK";
+	assert_int_equal(db_log_search(f->db, NULL, &q, NULL, 10, &out,
+	    &cause), 0);
+	assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
+	json_decref(out);
+}
+
 /* Rows past the retention go, newer ones and those holding a file stay. */
 static void
 test_purge(void **state)
@@ -579,7 +671,7 @@ test_purge(void **state)
 		assert_int_equal(db_log_add(f->db, &r, &id, &cause), 0);
 	}
 	assert_int_equal(db_quarantine_add(f->db, id, "/nonexistent", 1,
-	    &cause), 0);
+	    "", NULL, 0, NULL, &cause), 0);
 	r.time = now - 86400;
 	assert_int_equal(db_log_add(f->db, &r, &id, &cause), 0);
 	assert_int_equal(msglog_purge(f->db, &mtx, 32, &n, &cause), 0);
@@ -610,6 +702,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_policy_connect, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policy_auth, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_policy_quick, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_policy_record, setup,
 		    teardown),
