@@ -433,14 +433,31 @@ fail:
 }
 
 /* What spam.reaction does with a spam message. */
+/* The verdict's strongest clues, for the log: why it was flagged. */
+static void
+abuse_clues(const struct spam_verdict *v, char *buf, size_t len)
+{
+	size_t	i, n;
+
+	*buf = '\0';
+	for (i = 0; i < v->nwhy && i < 5; i++) {
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s%.60s %.2f", i == 0 ? "; clues: " :
+		    ", ", v->why[i].name, v->why[i].value);
+	}
+	abuse_ascii(buf);
+}
+
 static void
 abuse_react(struct abuse_ctx *c)
 {
 	const char	*reaction = abuse_setting(c, "spam.reaction");
-	char		 why[256];
+	char		 why[256], clues[300];
 
 	abuse_verdict_text(&c->verdict, why, sizeof why);
-	snprintf(c->out->reason, sizeof c->out->reason, "spam (%s)", why);
+	abuse_clues(&c->verdict, clues, sizeof clues);
+	snprintf(c->out->reason, sizeof c->out->reason, "spam (%s%s)", why,
+	    clues);
 	if (strncmp(reaction, "quarantine", 10) == 0) {
 		c->out->action = ABUSE_QUARANTINE;
 		c->out->notify = strcmp(reaction, "quarantine-notify") == 0;

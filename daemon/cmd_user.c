@@ -385,6 +385,23 @@ cmd_user_passwd(struct cmd_ctx *ctx, json_t *args, json_t **result,
  * it is told, and writes the zeros with its next batch; without a relay
  * in the process the stored counters go at once.
  */
+/* lock.max-auto-unlocks counts again from zero. */
+int
+cmd_user_reset_unlocks(struct cmd_ctx *ctx, json_t *args, json_t **result,
+    struct ipc_error *err)
+{
+	const char	*name = cmd_arg_str(args, "name");
+	json_t		*u;
+	char		*cause = NULL;
+
+	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
+		return -1;
+	json_decref(u);
+	if (db_user_reset_unlocks(ctx->db, name, &cause) == -1)
+		return cmd_db_fail(ctx, cause, err);
+	return cmd_user_show(ctx, args, result, err);
+}
+
 int
 cmd_user_reset_counters(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)

@@ -1737,6 +1737,22 @@ session_quarantine_done(struct smtp_session *s)
 	session_txn_end(s, "quarantined", reply, NULL);
 }
 
+/* A refusal of the checks: the log row also says why, in full. */
+static void
+session_abuse_refuse(struct smtp_session *s, const struct abuse_out *o)
+{
+	char	reply[SESSION_REPLY_MAX], reason[SESSION_REPLY_MAX + 520];
+
+	snprintf(reply, sizeof reply, "%s", o->reply);
+	smtp_reply(s, "%s", reply);
+	if (*o->reason != '\0' && strstr(reply, o->reason) == NULL)
+		snprintf(reason, sizeof reason, "%s [%s]", reply, o->reason);
+	else
+		snprintf(reason, sizeof reason, "%s", reply);
+	session_txn_end(s, reply[0] == '5' ? "refused" : "tempfail", reason,
+	    NULL);
+}
+
 /* Hold the message in the quarantine; the client hears 250. */
 static void
 session_quarantine(struct smtp_session *s)
@@ -1764,7 +1780,7 @@ session_abuse_done(struct smtp_session *s)
 		session_notice(s, o);
 	switch (o->action) {
 	case ABUSE_REFUSE:
-		session_data_refuse(s, o->reply);
+		session_abuse_refuse(s, o);
 		break;
 	case ABUSE_QUARANTINE:
 		session_quarantine(s);

@@ -187,6 +187,9 @@ int		 db_spam_hit(struct db *, int64_t user_id, int64_t identity_id,
 		    int64_t window, int64_t *user_n, int64_t *identity_n,
 		    char **cause);
 int		 db_spam_hits_purge(struct db *, int64_t before, char **cause);
+/* The user's automatic unlocks counted from zero again. */
+int		 db_user_reset_unlocks(struct db *, const char *name,
+		    char **cause);
 /*
  * Lock the user (identity_id 0) or the identity by rule for minutes (0:
  * until an admin unlocks; also once max_auto_unlocks automatic unlocks

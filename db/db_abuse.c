@@ -274,6 +274,21 @@ db_lock_expire(struct db *db, db_lock_expired_cb *cb, void *arg,
 }
 
 int
+db_user_reset_unlocks(struct db *db, const char *name, char **cause)
+{
+	static const char	 sql[] = "UPDATE users SET auto_unlocks = 0"
+	    " WHERE id = :id";
+	sqlite3_stmt		*st;
+	int64_t			 id;
+
+	if (db_user_id(db, name, &id, NULL, cause) == -1 ||
+	    (st = db_prep(db, sql, cause)) == NULL)
+		return -1;
+	db_bind_int(st, ":id", id);
+	return db_step_done(db, st, cause);
+}
+
+int
 db_spam_hits_purge(struct db *db, int64_t before, char **cause)
 {
 	static const char	 sql[] = "DELETE FROM spam_hits"

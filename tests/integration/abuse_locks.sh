@@ -107,6 +107,10 @@ said "the identity sends again" '250 2\.0\.0'
 is "the daemon logged the automatic unlock" 1 \
     "$(grep -c 'identity bad@example.com of user host1 unlocked: its lock duration ran out' "$T/daemon.log")"
 
+ok "user reset-unlocks" ctl --json user reset-unlocks host1
+is "the user's automatic unlocks count from zero" 0 "$(jget 'j["auto_unlocks"]')"
+fails 65 "reset-unlocks of an unknown user names it" 'nosuch.*not found' ctl user reset-unlocks nosuch
+
 # Identification by header.
 ok "identify by X-AuthUser" ctl user set host1 identify=header 'identify.headers=["X-AuthUser"]' identify.strip=on
 relay --from shop@example.com --to a@example.org

@@ -282,6 +282,11 @@ test_lock_cycle(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(db_user_lock_state(f->db, f->uid, &ls, &cause), 0);
 	assert_int_equal(ls.locked, 1);
+	/* The count alone can be reset too. */
+	assert_int_equal(db_user_reset_unlocks(f->db, "host1", &cause), 0);
+	assert_int_equal(db_user_lock_state(f->db, f->uid, &ls, &cause), 0);
+	assert_int_equal(ls.auto_unlocks, 0);
+	assert_int_equal(ls.locked, 1);
 	/* An admin's unlock resets the count. */
 	assert_int_equal(db_user_unlock(f->db, "host1", "admin", &cause), 0);
 	assert_int_equal(db_user_lock_state(f->db, f->uid, &ls, &cause), 0);
