@@ -241,14 +241,22 @@ int
 db_lock_expire(struct db *db, db_lock_expired_cb *cb, void *arg,
     int64_t *lifted, char **cause)
 {
+	/*
+	 * Only a lock by rule counts towards lock.max-auto-unlocks: an
+	 * admin's lock with a duration runs out as asked, uncounted.
+	 */
 	static const char	 user_sql[] = "UPDATE users SET locked = 0,"
 	    " locked_at = NULL, lock_until = NULL, lock_reason = NULL,"
-	    " auto_unlocks = CASE WHEN :manual THEN 0 ELSE auto_unlocks + 1"
+	    " auto_unlocks = CASE WHEN :manual THEN 0 ELSE auto_unlocks +"
+	    " (SELECT coalesce(max(automatic), 1) FROM locks WHERE"
+	    " user_id = :id AND identity_id IS NULL AND lifted_at IS NULL)"
 	    " END WHERE id = :id";
 	static const char	 identity_sql[] = "UPDATE identities SET"
 	    " locked = 0, locked_at = NULL, lock_until = NULL,"
 	    " lock_reason = NULL, auto_unlocks = CASE WHEN :manual THEN 0"
-	    " ELSE auto_unlocks + 1 END WHERE id = :id";
+	    " ELSE auto_unlocks + (SELECT coalesce(max(automatic), 1) FROM"
+	    " locks WHERE identity_id = :id AND lifted_at IS NULL)"
+	    " END WHERE id = :id";
 	struct abuse_expired	 v[64];
 	size_t			 n, i;
 	int			 rc = 0;

@@ -113,4 +113,18 @@ is "as deleted, the first as released" 'deleted released' \
 	"$(jget '" ".join(i["state"] for i in j["items"])')"
 fails 65 "a deleted message cannot be released" 'deleted by' ctl quarantine release "$id2"
 is "it never reached the next hop" 1 "$(outbox)"
+
+# quarantine-notify: held, and the sender is told, once.
+ok "spam.reaction=quarantine-notify" ctl user set host1 spam.reaction=quarantine-notify
+relay --from shop@example.com --to victim@example.org --body "$GTUBE"
+has "the sender hears 250" '250 2\.0\.0'
+qid=$(sed -n 's/.*250 2\.0\.0 .*queued as \([A-Za-z0-9]*\).*/\1/p' "$OUT" | head -n 1)
+for _ in $(seq 50); do [ "$(outbox)" -ge 2 ] && break; sleep 0.1; done
+is "one notice reached the next hop, not the message" 2 "$(outbox)"
+n=$(grep -l '^Auto-Submitted: auto-generated' "$T"/outbox/new/* | head -n 1)
+is "addressed to the envelope sender" 1 "$(grep -c '^To: .*shop@example\.com' "$n")"
+is "naming the queue ID" 1 "$([ -n "$qid" ] && grep -q "$qid" "$n" && echo 1 || echo 0)"
+is "without the spam itself" 0 "$(grep -c 'GTUBE-STANDARD' "$n")"
+ok "and it is held" ctl --json quarantine list
+is "the newest is held" held "$(jget 'j["items"][0]["state"]')"
 of_done

@@ -292,6 +292,15 @@ test_lock_cycle(void **state)
 	assert_int_equal(db_user_lock_state(f->db, f->uid, &ls, &cause), 0);
 	assert_int_equal(ls.locked, 0);
 	assert_int_equal(ls.auto_unlocks, 0);
+	/* An admin's lock with a duration runs out uncounted. */
+	assert_int_equal(db_user_lock(f->db, "host1", "complaint", 10, "admin",
+	    &cause), 0);
+	fake_now += 600;
+	assert_int_equal(db_lock_expire(f->db, NULL, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_user_lock_state(f->db, f->uid, &ls, &cause), 0);
+	assert_int_equal(ls.locked, 0);
+	assert_int_equal(ls.auto_unlocks, 0);
 }
 
 static void
