@@ -798,6 +798,23 @@ conf_derive(struct config *c, enum conf_id id, const char *text)
 }
 
 /*
+ * "FILE:LINE: " of the line that set id (of alt when id is a default),
+ * for a refusal found after the file was read; "" when neither was set
+ * in the file.
+ */
+static const char *
+conf_where(const struct config *c, enum conf_id id, enum conf_id alt,
+    char *buf, size_t len)
+{
+	int	line = c->v[id].line != 0 ? c->v[id].line : c->v[alt].line;
+
+	buf[0] = '\0';
+	if (c->file != NULL && line != 0)
+		snprintf(buf, len, "%s:%d: ", c->file, line);
+	return buf;
+}
+
+/*
  * [control] events: by default "events" in the control socket's
  * directory; never the control socket itself.
  */
@@ -806,23 +823,25 @@ conf_derive_events(struct config *c, char **cause)
 {
 	struct sockaddr_un	 sun;
 	const char		*ctl = conf_ipc_path(c), *slash;
-	char			 buf[PATH_MAX + 32];
+	char			 buf[PATH_MAX + 32], where[PATH_MAX + 32];
 
+	conf_where(c, CONF_control_events, CONF_control_endpoint, where,
+	    sizeof where);
 	if (ctl != NULL && (slash = strrchr(ctl, '/')) != NULL) {
 		snprintf(buf, sizeof buf, "ipc://%.*s/events",
 		    (int)(slash - ctl), ctl);
 		if (strlen(buf + 6) >= sizeof sun.sun_path &&
 		    c->v[CONF_control_events].text[0] == '\0')
-			return ipc_cause(cause, "[control] events: the default "
-			    "%s is longer than a socket path may be; set it",
-			    buf);
+			return ipc_cause(cause, "%s[control] events: the "
+			    "default %s is longer than a socket path may be; "
+			    "set it", where, buf);
 		if (conf_derive(c, CONF_control_events, buf) == -1)
 			return ipc_cause(cause, "out of memory");
 	}
 	if (strcmp(conf_str(c, CONF_control_events),
 	    conf_str(c, CONF_control_endpoint)) == 0)
-		return ipc_cause(cause, "[control] events: %s is the control "
-		    "socket; the event socket needs a path of its own",
+		return ipc_cause(cause, "%s[control] events: %s is the control "
+		    "socket; the event socket needs a path of its own", where,
 		    conf_str(c, CONF_control_events));
 	return 0;
 }

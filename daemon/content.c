@@ -4,7 +4,8 @@
  * (content_archive.c, content_ole2.c, content_ooxml.c, content_pdf.c);
  * magic numbers and script names live in content_magic.c.
  *
- * Files uuencoded inside text parts are judged too.
+ * Files uuencoded inside text parts are judged too.  TNEF (winmail.dat)
+ * and BinHex are containers it does not unpack: they can't be checked.
  *
  * Every check returns 0 to go on and 1 once the scan is over (a verdict
  * was reached, or memory ran out: s->nomem).
@@ -271,6 +272,11 @@ content_blob(struct content_scan *s, const struct content_where *w,
 		return o->dangerous ? content_pdf(s, w, p, len) : 0;
 	case CK_OLE2:
 		return content_ole2(s, w, p, len, depth);
+	case CK_TNEF:
+	case CK_BINHEX:
+		/* What they hold is not unpacked: not checkable. */
+		return content_refuse(s, w, "is %s, which is not unpacked and "
+		    "so can't be checked", content_kind_what(k));
 	default:
 		return content_archive(s, w, p, len, k, depth);
 	}
@@ -280,12 +286,20 @@ content_blob(struct content_scan *s, const struct content_where *w,
 static GByteArray *
 ct_decode(GMimePart *part, GMimeStream **out)
 {
+	static const guint8	 nul;
 	GMimeDataWrapper	*dw;
+	GByteArray		*ba;
 
 	*out = g_mime_stream_mem_new();
 	if ((dw = g_mime_part_get_content(part)) != NULL)
 		g_mime_data_wrapper_write_to_stream(dw, *out);
-	return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(*out));
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(*out));
+	/* An empty part has no data at all: give it a real, empty one. */
+	if (ba->data == NULL) {
+		g_byte_array_append(ba, &nul, 1);
+		g_byte_array_set_size(ba, 0);
+	}
+	return ba;
 }
 
 /*
