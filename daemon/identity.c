@@ -10,6 +10,9 @@
 
 #include "identity.h"
 
+/* Steps one match may take (PCRE2's default is 10 000 000). */
+#define IDENTITY_MATCH_LIMIT	100000
+
 static const char *const identity_methods[] = {
 	[IDENTIFY_ENVELOPE] = "envelope",
 	[IDENTIFY_AUTH] = "auth",
@@ -133,12 +136,19 @@ static int
 identity_match(pcre2_code *re, const char *value, struct identity_out *out)
 {
 	pcre2_match_data	*md;
+	pcre2_match_context	*mc;
 	PCRE2_SIZE		*ov;
 	int			 rc, g;
 
 	if ((md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
 		return -1;
-	rc = pcre2_match(re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, NULL);
+	/* An admin's regex and a sender's header: bound the work per match. */
+	if ((mc = pcre2_match_context_create(NULL)) != NULL) {
+		pcre2_set_match_limit(mc, IDENTITY_MATCH_LIMIT);
+		pcre2_set_depth_limit(mc, IDENTITY_MATCH_LIMIT / 10);
+	}
+	rc = pcre2_match(re, (PCRE2_SPTR)value, strlen(value), 0, 0, md, mc);
+	pcre2_match_context_free(mc);
 	if (rc > 0) {
 		ov = pcre2_get_ovector_pointer(md);
 		g = rc > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
