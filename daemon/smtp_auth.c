@@ -32,6 +32,10 @@ enum auth_step {
 	AUTH_CHECK,		/* policy_auth() runs */
 };
 
+/*
+ * In guarded memory (sodium_malloc): locked, left out of core dumps and
+ * wiped when freed, as it holds the password.
+ */
 struct smtp_auth {
 	struct smtp_session	*s;
 	enum auth_step		 step;
@@ -48,8 +52,7 @@ smtp_auth_free(struct smtp_auth *a)
 {
 	if (a == NULL)
 		return;
-	sodium_memzero(a, sizeof *a);
-	free(a);
+	sodium_free(a);
 }
 
 /* The exchange is over (whatever the outcome). */
@@ -181,8 +184,10 @@ auth_plain(struct smtp_auth *a, const char *b64, size_t len)
 	}
 	cid++;
 	pw++;
+	/* RFC 4616 2: the password holds no NUL (nor would it be checked). */
 	if (!auth_name_ok(cid, pw - 1 - cid) || (size_t)(end - pw) >
-	    AUTH_PASS_MAX || (*zid != '\0' && strcmp(zid, cid) != 0)) {
+	    AUTH_PASS_MAX || memchr(pw, '\0', end - pw) != NULL ||
+	    (*zid != '\0' && strcmp(zid, cid) != 0)) {
 		sodium_memzero(buf, sizeof buf);
 		auth_fail(a, "501 5.5.2 Malformed AUTH PLAIN response: bad "
 		    "user name, password or authorization id");
@@ -213,11 +218,13 @@ auth_login_user(struct smtp_auth *a, const char *b64, size_t len)
 static void
 auth_login_pass(struct smtp_auth *a, const char *b64, size_t len)
 {
-	if (auth_decode(b64, len, a->pass, sizeof a->pass) == -1 ||
-	    strlen(a->pass) == 0) {
+	ssize_t	n;
+
+	if ((n = auth_decode(b64, len, a->pass, sizeof a->pass)) <= 0 ||
+	    strlen(a->pass) != (size_t)n) {
 		sodium_memzero(a->pass, sizeof a->pass);
 		auth_fail(a, "501 5.5.2 Bad AUTH LOGIN password: not base64, "
-		    "empty or too long");
+		    "empty, too long or with a NUL byte");
 		return;
 	}
 	auth_check(a);
@@ -260,11 +267,12 @@ smtp_auth_start(struct smtp_session *s, const char *mech, const char *initial,
 		smtp_error(s);
 		return;
 	}
-	if ((a = calloc(1, sizeof *a)) == NULL) {
+	if (sodium_init() == -1 || (a = sodium_malloc(sizeof *a)) == NULL) {
 		smtp_reply(s, "454 4.7.0 Temporary authentication failure: out "
 		    "of memory");
 		return;
 	}
+	memset(a, 0, sizeof *a);
 	a->s = s;
 	a->step = plain ? AUTH_PLAIN : AUTH_LOGIN_USER;
 	*smtp_session_authp(s) = a;

@@ -24,6 +24,9 @@
 
 #define SMTP_DATA_MAX_LINE	998	/* RFC 5322 2.1.1 */
 
+#define STR1(x)	#x
+#define STR(x)	STR1(x)
+
 enum smtp_data_state {
 	SD_BOL,		/* at the start of a line */
 	SD_DOT,		/* "." at the start of a line */
@@ -40,6 +43,8 @@ struct smtp_data {
 	int			 eol_crlf;	/* last line ended in CR LF */
 	int			 storing;	/* 0 once refused or failed */
 	int			 too_big;
+	int			 too_many;	/* header fields */
+	int			 fields_done;	/* a line that is no field */
 	int			 store_errno;
 	int			 in_header;
 	size_t			 linelen;	/* content bytes of this line */
@@ -160,6 +165,46 @@ smtp_data_field_is(const char *prefix, size_t n, const char *name)
 	return i < n && prefix[i] == ':';
 }
 
+/*
+ * Whether a header line of len bytes starts a field: a name of printable
+ * characters, blanks, ':' (RFC 5322 3.6.8, 4.5), as far as its first n
+ * bytes show.
+ */
+static int
+smtp_data_is_field(const char *prefix, size_t n, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < n && prefix[i] > ' ' && prefix[i] < 0x7f &&
+	    prefix[i] != ':'; i++)
+		;
+	if (i == 0)
+		return 0;
+	while (i < n && (prefix[i] == ' ' || prefix[i] == '\t'))
+		i++;
+	return i < n ? prefix[i] == ':' : len > n;
+}
+
+/*
+ * Count the header fields, up to the first line that is neither a field
+ * nor a folded line (a MIME parser takes the rest as the body, as it
+ * does after the empty line); past SMTP_DATA_MAX_FIELDS refuse.
+ */
+static void
+smtp_data_count_field(struct smtp_data *d, size_t n)
+{
+	if (d->fields_done || d->prefix[0] == ' ' || d->prefix[0] == '\t')
+		return;
+	if (!smtp_data_is_field(d->prefix, n, d->linelen)) {
+		d->fields_done = 1;
+		return;
+	}
+	if (++d->stats.fields > SMTP_DATA_MAX_FIELDS && !d->too_many) {
+		d->too_many = 1;
+		smtp_data_refuse(d);
+	}
+}
+
 /* A header line ended: count the fields that matter. */
 static void
 smtp_data_header_line(struct smtp_data *d)
@@ -173,6 +218,7 @@ smtp_data_header_line(struct smtp_data *d)
 	}
 	d->stats.header_size += d->linelen + 2;
 	n = d->linelen < sizeof d->prefix ? d->linelen : sizeof d->prefix;
+	smtp_data_count_field(d, n);
 	for (i = 0; i < sizeof smtp_data_fields / sizeof smtp_data_fields[0];
 	    i++) {
 		if (!smtp_data_field_is(d->prefix, n, smtp_data_fields[i].name))
@@ -387,6 +433,8 @@ smtp_data_result(const struct smtp_data *d)
 		return SMTP_DATA_BARE_LF;
 	if (d->too_big)
 		return SMTP_DATA_TOO_BIG;
+	if (d->too_many)
+		return SMTP_DATA_TOO_MANY_FIELDS;
 	if (d->store_errno != 0)
 		return SMTP_DATA_STORE;
 	return SMTP_DATA_OK;
@@ -410,6 +458,8 @@ static const char *const smtp_data_fixed_replies[] = {
 	    "CR (a CR not followed by LF); lines must end in CRLF",
 	[SMTP_DATA_BARE_LF] = "550 5.5.2 Message refused: it contains a bare "
 	    "LF (an LF without a CR before it); lines must end in CRLF",
+	[SMTP_DATA_TOO_MANY_FIELDS] = "552 5.3.4 Message refused: its header "
+	    "has more than " STR(SMTP_DATA_MAX_FIELDS) " fields",
 	[SMTP_DATA_PENDING] = NULL,
 };
 

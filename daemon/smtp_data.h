@@ -41,6 +41,14 @@
 
 struct spool;
 
+/*
+ * Header fields a message may have.  Each one costs the MIME parser of
+ * the content checks some hundred bytes, so their number, not the size
+ * limit, bounds the memory a message takes (a 16 MB message of 8-byte
+ * fields would take ~1.4 GB); real mail has well under a hundred.
+ */
+#define SMTP_DATA_MAX_FIELDS	10000
+
 enum smtp_bare_lf {
 	SMTP_BARE_LF_NORMALIZE,
 	SMTP_BARE_LF_REJECT,
@@ -64,6 +72,7 @@ enum smtp_data_result {
 	SMTP_DATA_BARE_CR,	/* 550 5.5.2 */
 	SMTP_DATA_BARE_LF,	/* 550 5.5.2, under SMTP_BARE_LF_REJECT */
 	SMTP_DATA_TOO_BIG,	/* 552 5.3.4 */
+	SMTP_DATA_TOO_MANY_FIELDS, /* 552 5.3.4: over SMTP_DATA_MAX_FIELDS */
 	SMTP_DATA_STORE,	/* spool failed: 452 4.3.1 or 451 4.3.0 */
 	SMTP_DATA_PENDING,	/* the end has not been seen yet */
 };
@@ -76,6 +85,7 @@ struct smtp_data_stats {
 	size_t		longest;	/* longest line, CRLF excluded */
 	unsigned	received;	/* Received: headers, for loops */
 	unsigned	from;		/* From: headers (2+: refuse) */
+	unsigned	fields;		/* header fields (not folded lines) */
 	size_t		header_size;	/* bytes of the header block */
 	int		eight_bit;	/* a byte >= 0x80 somewhere */
 	int		nul;		/* a NUL byte somewhere */

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -74,6 +75,7 @@ struct smtp_txn {
 	struct abuse_out	 abuse;		/* abuse_check()'s outcome */
 	char			 note[256];	/* for the log: "DKIM: ..." */
 	int			 recorded;	/* policy_record() done */
+	int			 rcpt_tried;	/* a RCPT got past its syntax */
 };
 
 struct smtp_session {
@@ -1327,6 +1329,7 @@ session_cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 		    "message; send the others in another message", max);
 		return;
 	}
+	t->rcpt_tried = 1;
 	if ((t->rcpt = strdup(cmd->path)) == NULL) {
 		smtp_reply(s, "451 4.3.0 Out of memory; try again later");
 		return;
@@ -1347,7 +1350,9 @@ session_cmd_data(struct smtp_session *s, const struct smtp_cmd *cmd)
 
 	(void)cmd;
 	if (s->txn == NULL || s->txn->nrcpts == 0) {
+		/* RFC 5321 3.3: 503 without RCPT, 554 when all were refused. */
 		smtp_reply(s, s->txn == NULL ? "503 5.5.1 Need MAIL and RCPT "
+		    "before DATA" : !s->txn->rcpt_tried ? "503 5.5.1 Need RCPT "
 		    "before DATA" : "554 5.5.1 No valid recipients");
 		smtp_error(s);
 		/* RFC 2920 3.1: DATA ends a group; what follows is a body. */
@@ -1406,6 +1411,18 @@ session_header_is(const char *p, const char *end, const char *name)
 	    p[len] == ':';
 }
 
+/* A header field starts at p: a name of printable ASCII, then ':'. */
+static int
+session_field_line(const char *p, const char *end)
+{
+	const char	*q;
+
+	for (q = p; q < end && *q != ':'; q++)
+		if ((unsigned char)*q <= ' ' || (unsigned char)*q > '~')
+			return 0;
+	return q < end && q > p;
+}
+
 /* From: and Subject: for the message log. */
 static void
 session_headers(struct smtp_txn *t, size_t header_size)
@@ -1419,6 +1436,12 @@ session_headers(struct smtp_txn *t, size_t header_size)
 	for (p = m; p < end; p++) {
 		if (p != m && p[-1] != '\n')
 			continue;
+		/*
+		 * A line that is neither a field nor a folded one ends the
+		 * header, as it does for the MIME parser and the DKIM signer.
+		 */
+		if (*p != ' ' && *p != '\t' && !session_field_line(p, end))
+			break;
 		if (t->header_from == NULL && session_header_is(p, end, "From"))
 			t->header_from = session_header_value(p + 5, end);
 		else if (t->subject == NULL &&
@@ -1591,6 +1614,25 @@ session_sign(struct smtp_session *s, struct smtp_txn *t)
 	free(h);
 }
 
+/*
+ * Room in the archive for a message of len bytes (compressed, it takes
+ * about that at most).  The archive copy is written after the client
+ * heard 250, so a full archive must refuse the message before it is
+ * relayed.  A directory that cannot be examined counts as having room:
+ * the archive says why later.
+ */
+static int
+session_archive_room(const struct config *c, size_t len)
+{
+	struct statvfs	sv;
+
+	if (statvfs(conf_str(c, CONF_archive_dir), &sv) == -1)
+		return 1;
+	if (sv.f_files != 0 && sv.f_favail == 0)
+		return 0;
+	return (uint64_t)sv.f_bavail * sv.f_frsize >= (uint64_t)len + 65536;
+}
+
 static void
 session_abuse_work(void *arg)
 {
@@ -1617,6 +1659,14 @@ session_abuse_work(void *arg)
 		o->action = ABUSE_REFUSE;
 		snprintf(o->reply, sizeof o->reply, "451 4.3.0 Cannot store "
 		    "the message; try again later");
+	}
+	if (o->action == ABUSE_PASS && o->archive &&
+	    !session_archive_room(session_conf(s), in.len)) {
+		o->action = ABUSE_REFUSE;
+		snprintf(o->reply, sizeof o->reply, "452 4.3.1 Insufficient "
+		    "system storage for the archive; try again later");
+		log_warnx("%s: the archive's file system is full: %s",
+		    t->queue_id, conf_str(session_conf(s), CONF_archive_dir));
 	}
 	if (o->action == ABUSE_PASS && *o->dkim_selector != '\0')
 		session_sign(s, t);

@@ -64,7 +64,7 @@ chat "sequence errors: 503 5.5.1 (case 4)" $R <<'S'
 > MAIL FROM:<a@example.com>
 < 250 2.1.0
 > DATA
-< 554 5.5.1
+< 503 5.5.1
 > MAIL FROM:<b@example.com>
 < 503 5.5.1
 S
@@ -179,7 +179,7 @@ chat "DATA refused with a body already sent: 421, body never read as commands" $
 < 250
 >> MAIL FROM:<a@example.com>\r\nDATA\r\nMAIL FROM:<evil@example.com>\r\n.\r\n
 < 250 2.1.0
-< 554 5.5.1
+< 503 5.5.1
 < 421 4.5.0
 <close
 S
