@@ -437,13 +437,15 @@ fail:
 static void
 abuse_clues(const struct spam_verdict *v, char *buf, size_t len)
 {
-	size_t	i, n;
+	char	one[96];
+	size_t	i;
 
 	*buf = '\0';
 	for (i = 0; i < v->nwhy && i < 5; i++) {
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%.60s %.2f", i == 0 ? "; clues: " :
+		snprintf(one, sizeof one, "%s%.60s %.2f", i == 0 ? "; clues: " :
 		    ", ", v->why[i].name, v->why[i].value);
+		if (strlen(buf) + strlen(one) < len)
+			strcat(buf, one);
 	}
 	abuse_ascii(buf);
 }

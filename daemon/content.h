@@ -11,6 +11,8 @@
  * archives (zip, 7z, rar, tar, cpio, cab, iso; gzip, bzip2, xz) entry by
  * entry with libarchive, nested up to max_depth containers.  Scripts are
  * known by their extension (js, vbs, hta, ps1, bat, lnk, jar, ...).
+ * TNEF (winmail.dat) and BinHex are not unpacked: like the containers
+ * below that can't be read, they can't be checked.
  *
  * Archives are unpacked in memory under limits: entries in the whole
  * message, bytes unpacked in the whole message, and the ratio of bytes

@@ -108,7 +108,7 @@ arc_seek(struct archive *a, void *arg, la_int64_t off, int whence)
  * (lrzip, lzop, grzip) would start an external program.
  */
 static struct archive *
-arc_new(enum content_kind kind)
+arc_new(enum content_kind kind, int raw_only)
 {
 	struct archive	*a;
 
@@ -118,6 +118,10 @@ arc_new(enum content_kind kind)
 	archive_read_support_filter_bzip2(a);
 	archive_read_support_filter_xz(a);
 	archive_read_support_filter_lzma(a);
+	if (raw_only) {
+		archive_read_support_format_raw(a);
+		return a;
+	}
 	archive_read_support_format_zip(a);
 	archive_read_support_format_7zip(a);
 	archive_read_support_format_rar(a);
@@ -394,6 +398,32 @@ arc_walk(struct arc *c)
 	return arc_after(c);
 }
 
+/* Open the archive (as one compressed file when raw_only) and walk it. */
+static int
+arc_open_walk(struct arc *c, int raw_only)
+{
+	int	r;
+
+	if ((c->a = arc_new(c->kind, raw_only)) == NULL) {
+		c->s->nomem = 1;
+		return 1;
+	}
+	archive_read_set_read_callback(c->a, arc_read);
+	archive_read_set_skip_callback(c->a, arc_skip);
+	archive_read_set_seek_callback(c->a, arc_seek);
+	archive_read_set_callback_data(c->a, c);
+	if (archive_read_open1(c->a) == ARCHIVE_OK)
+		r = arc_walk(c);
+	else if (arc_encrypted_error(c->a, 0))
+		r = content_refuse(c->s, c->w, "is password-protected and "
+		    "can't be checked");
+	else
+		r = 0;		/* not an archive after all */
+	archive_read_free(c->a);
+	c->a = NULL;
+	return r;
+}
+
 int
 content_archive(struct content_scan *s, const struct content_where *w,
     const unsigned char *p, size_t len, enum content_kind kind,
@@ -419,26 +449,22 @@ content_archive(struct content_scan *s, const struct content_where *w,
 	c->depth = depth + 1;
 	c->p = p;
 	c->len = len;
-	if ((c->a = arc_new(kind)) == NULL) {
-		free(c);
-		s->nomem = 1;
-		return 1;
-	}
 	/* Entry names as UTF-8 whatever the process' locale (per thread). */
 	if ((loc = content_utf8_locale()) != (locale_t)0)
 		old = uselocale(loc);
-	archive_read_set_read_callback(c->a, arc_read);
-	archive_read_set_skip_callback(c->a, arc_skip);
-	archive_read_set_seek_callback(c->a, arc_seek);
-	archive_read_set_callback_data(c->a, c);
-	if (archive_read_open1(c->a) == ARCHIVE_OK)
-		r = arc_walk(c);
-	else if (arc_encrypted_error(c->a, 0))
-		r = content_refuse(s, w, "is password-protected and can't be "
-		    "checked");
-	else
-		r = 0;		/* not an archive after all */
-	archive_read_free(c->a);
+	r = arc_open_walk(c, 0);
+	/*
+	 * A compressed file that starts with a zero block reads as an
+	 * empty tar (its end mark) and the rest is never unpacked: a gzip
+	 * of zeros would pass as a bomb.  Without entries, it is read
+	 * again as the one file it holds.
+	 */
+	if (r == 0 && c->n == 0 && (kind == CK_GZIP || kind == CK_BZIP2 ||
+	    kind == CK_XZ)) {
+		c->pos = 0;
+		c->fed = c->unpacked = c->declared = 0;
+		r = arc_open_walk(c, 1);
+	}
 	if (old != (locale_t)0)
 		uselocale(old);
 	free(c);

@@ -41,6 +41,7 @@ enum content_kind {
 	CK_DATA,
 	CK_PE, CK_ELF, CK_MACHO, CK_MACHO_FAT, CK_LNK, CK_CHM,
 	CK_PDF, CK_OLE2,
+	CK_TNEF, CK_BINHEX,		/* containers not unpacked */
 	CK_ZIP, CK_7Z, CK_RAR, CK_TAR, CK_CPIO, CK_CAB, CK_ISO,
 	CK_GZIP, CK_BZIP2, CK_XZ,
 };

@@ -88,6 +88,33 @@ mg_pdf(const unsigned char *p, size_t len)
 	return n >= 5 && memmem(p, n, "%PDF-", 5) != NULL;
 }
 
+/*
+ * BinHex 4.0: its banner line, then a line starting with ':' (readers
+ * look for the banner anywhere in a text).
+ */
+static int
+mg_binhex(const unsigned char *p, size_t len)
+{
+	static const char	 banner[] = "(This file must be converted "
+				    "with BinHex";
+	const unsigned char	*at = p, *end = p + len, *nl;
+
+	while ((at = memmem(at, end - at, banner, sizeof banner - 1)) !=
+	    NULL) {
+		if (at == p || at[-1] == '\n' || at[-1] == '\r') {
+			if ((nl = memchr(at, '\n', end - at)) == NULL)
+				return 0;
+			while (nl < end && (*nl == '\n' || *nl == '\r' ||
+			    *nl == ' ' || *nl == '\t'))
+				nl++;
+			if (nl < end && *nl == ':')
+				return 1;
+		}
+		at += sizeof banner - 1;
+	}
+	return 0;
+}
+
 enum content_kind
 content_magic(const unsigned char *p, size_t len, uint64_t full)
 {
@@ -145,6 +172,11 @@ content_magic(const unsigned char *p, size_t len, uint64_t full)
 		return CK_ISO;
 	if (mg_pdf(p, len))
 		return CK_PDF;
+	/* TNEF (winmail.dat), its signature 0x223e9f78 little-endian. */
+	if (len >= 6 && mg_le32(p) == 0x223e9f78)
+		return CK_TNEF;
+	if (mg_binhex(p, len))
+		return CK_BINHEX;
 	return CK_DATA;
 }
 
@@ -170,6 +202,10 @@ content_kind_what(enum content_kind k)
 		return "a Windows shortcut";
 	case CK_CHM:
 		return "a compiled HTML help file";
+	case CK_TNEF:
+		return "a TNEF (winmail.dat) container";
+	case CK_BINHEX:
+		return "a BinHex file";
 	default:
 		return "a file";
 	}
