@@ -458,8 +458,8 @@ abuse_react(struct abuse_ctx *c)
 
 	abuse_verdict_text(&c->verdict, why, sizeof why);
 	abuse_clues(&c->verdict, clues, sizeof clues);
-	snprintf(c->out->reason, sizeof c->out->reason, "spam (%.200s%.290s)", why,
-	    clues);
+	snprintf(c->out->reason, sizeof c->out->reason, "spam (%.200s%.290s)",
+	    why, clues);
 	if (strncmp(reaction, "quarantine", 10) == 0) {
 		c->out->action = ABUSE_QUARANTINE;
 		c->out->notify = strcmp(reaction, "quarantine-notify") == 0;
