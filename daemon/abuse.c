@@ -10,7 +10,9 @@
 
 #include "abuse.h"
 #include "conf.h"
+#include "clamd.h"
 #include "content.h"
+#include "content_hashes.h"
 #include "db.h"
 #include "dkim.h"
 #include "events.h"
@@ -227,6 +229,10 @@ abuse_content(struct abuse_ctx *c)
 	o.dangerous = abuse_setting_on(c, "block.dangerous");
 	if (!o.macros && !o.dangerous)
 		return 0;
+	if (o.dangerous) {
+		o.blob = content_hashes_blob;
+		o.blob_arg = c->db;
+	}
 	if (content_scan(c->in->msg, c->in->len, &o, &v, &cause) == -1) {
 		/* Not a message we can read: refused, never passed unread. */
 		c->out->action = ABUSE_REFUSE;
@@ -237,6 +243,12 @@ abuse_content(struct abuse_ctx *c)
 		    "unreadable: %.300s", CONTENT_DANGEROUS, cause != NULL ?
 		    cause : "");
 		free(cause);
+		return -1;
+	}
+	if (!v.blocked && o.dangerous && clamd_check(c->conf, c->in->queue_id,
+	    c->in->msg, c->in->len, c->out->reply, sizeof c->out->reply,
+	    c->out->reason, sizeof c->out->reason) == -1) {
+		c->out->action = ABUSE_REFUSE;
 		return -1;
 	}
 	if (!v.blocked)

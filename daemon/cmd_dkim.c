@@ -165,14 +165,20 @@ int
 cmd_dkim_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
-	const char	*after;
-	char		*cause = NULL;
-	int		 limit;
+	const char	*after, *domain = cmd_arg_str(args, "domain");
+	char		*dom = NULL, *cause = NULL;
+	int		 limit, rc;
 
 	if (cmd_page(args, &limit, &after, err) == -1)
 		return -1;
-	if (db_dkim_list(ctx->db, cmd_scope(ctx), cmd_arg_str(args, "domain"),
-	    after, limit, result, &cause) == -1)
+	/* Another domain's keys: that domain is not found. */
+	if (domain != NULL && (dom = cmd_domain_visible(ctx, domain,
+	    "domain", err)) == NULL)
+		return -1;
+	rc = db_dkim_list(ctx->db, cmd_scope(ctx), dom, after, limit, result,
+	    &cause);
+	free(dom);
+	if (rc == -1)
 		return cmd_db_fail(ctx, cause, err);
 	return 0;
 }

@@ -9,15 +9,27 @@ int
 cmd_identity_list(struct cmd_ctx *ctx, json_t *args, json_t **result,
     struct ipc_error *err)
 {
-	const char	*after;
-	char		*cause = NULL;
-	int		 limit;
+	const char	*after, *user = cmd_arg_str(args, "user");
+	const char	*domain = cmd_arg_str(args, "domain");
+	char		*dom = NULL, *cause = NULL;
+	json_t		*u;
+	int		 limit, rc;
 
 	if (cmd_page(args, &limit, &after, err) == -1)
 		return -1;
-	if (db_identity_list(ctx->db, cmd_scope(ctx), cmd_arg_str(args,
-	    "user"), cmd_arg_str(args, "domain"), cmd_arg_bool(args, "locked"),
-	    after, limit, result, &cause) == -1)
+	/* Filters name a user and a domain: another domain's are not found. */
+	if (user != NULL) {
+		if ((u = cmd_user_visible(ctx, user, "user", err)) == NULL)
+			return -1;
+		json_decref(u);
+	}
+	if (domain != NULL && (dom = cmd_domain_visible(ctx, domain,
+	    "domain", err)) == NULL)
+		return -1;
+	rc = db_identity_list(ctx->db, cmd_scope(ctx), user, dom,
+	    cmd_arg_bool(args, "locked"), after, limit, result, &cause);
+	free(dom);
+	if (rc == -1)
 		return cmd_db_fail(ctx, cause, err);
 	return 0;
 }

@@ -12,7 +12,10 @@
 #include "log.h"
 #include "spam.h"
 
-/* The message argument, NUL bytes and all. */
+/*
+ * The message argument: its bytes as the codec decoded them from base64
+ * (a T_FILE argument), 8-bit and NUL bytes and all.
+ */
 static const char *
 cmd_spam_message(json_t *args, size_t *len)
 {

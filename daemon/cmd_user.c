@@ -239,6 +239,27 @@ cmd_user_show(struct cmd_ctx *ctx, json_t *args, json_t **result,
 	return 0;
 }
 
+/*
+ * With if_version, a change applies only to the version of user u the
+ * admin read (user show's "version"): a change made meanwhile by someone
+ * else is a conflict, never silently overwritten.  A write command runs
+ * in one transaction, so nothing comes between this check and the change.
+ */
+static int
+cmd_user_version(json_t *u, json_t *args, struct ipc_error *err)
+{
+	json_t		*want = json_object_get(args, "if_version");
+	json_int_t	 now = json_integer_value(json_object_get(u, "version"));
+
+	if (want == NULL || json_integer_value(want) == now)
+		return 0;
+	return ipc_fail(err, IPC_E_CONFLICT, "if_version", "user %s was "
+	    "changed since version %lld was read: it is at version %lld now; "
+	    "nothing was changed, read it again",
+	    json_string_value(json_object_get(u, "name")),
+	    (long long)json_integer_value(want), (long long)now);
+}
+
 /* Run fn on a user the actor may see; reply with the user as it is now. */
 static int
 cmd_user_change(struct cmd_ctx *ctx, json_t *args, json_t **result,
@@ -251,6 +272,10 @@ cmd_user_change(struct cmd_ctx *ctx, json_t *args, json_t **result,
 
 	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
 		return -1;
+	if (cmd_user_version(u, args, err) == -1) {
+		json_decref(u);
+		return -1;
+	}
 	json_decref(u);
 	if (fn(ctx, name, args, &cause) == -1)
 		return cmd_db_fail(ctx, cause, err);
@@ -345,6 +370,10 @@ cmd_user_del(struct cmd_ctx *ctx, json_t *args, json_t **result,
 
 	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
 		return -1;
+	if (cmd_user_version(u, args, err) == -1) {
+		json_decref(u);
+		return -1;
+	}
 	json_decref(u);
 	if (db_user_del(ctx->db, name, &cause) == -1)
 		return cmd_db_fail(ctx, cause, err);
@@ -364,6 +393,10 @@ cmd_user_passwd(struct cmd_ctx *ctx, json_t *args, json_t **result,
 
 	if ((u = cmd_user_visible(ctx, name, "name", err)) == NULL)
 		return -1;
+	if (cmd_user_version(u, args, err) == -1) {
+		json_decref(u);
+		return -1;
+	}
 	ip = strcmp(json_string_value(json_object_get(u, "kind")), "ip") == 0;
 	json_decref(u);
 	if (ip)

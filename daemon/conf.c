@@ -358,8 +358,8 @@ conf_parse_uids(struct conf_in *in, const char *text, struct conf_value *v)
 }
 
 /*
- * ipc://PATH only: tcp:// would need CURVE, which is not offered.  Empty
- * means derived for a setting whose default is empty.
+ * ipc://PATH only: tcp:// is [control] remote_endpoint's, with CURVE.
+ * Empty means derived for a setting whose default is empty.
  */
 static int
 conf_parse_endpoint(struct conf_in *in, const char *text, struct conf_value *v)
@@ -371,8 +371,9 @@ conf_parse_endpoint(struct conf_in *in, const char *text, struct conf_value *v)
 		return conf_text(v, "");
 	if (strncmp(text, "ipc://", 6) != 0 || text[6] == '\0') {
 		if (strncmp(text, "tcp://", 6) == 0)
-			return conf_why(in, "%s: tcp:// needs CURVE, which "
-			    "outfilterd does not offer yet; use ipc://PATH", text);
+			return conf_why(in, "%s: tcp:// needs CURVE: it goes in "
+			    "[control] remote_endpoint (with curve_clients); "
+			    "this one is ipc://PATH", text);
 		return conf_why(in, "%s: not ipc://PATH", text);
 	}
 	if ((path = conf_abspath(in->basedir, text + 6)) == NULL)
@@ -560,6 +561,46 @@ conf_parse_spamfail(struct conf_in *in, const char *text, struct conf_value *v)
 	    "choice: tempfail (451 4.7.1) or pass (unscanned)");
 }
 
+/*
+ * tcp://ADDRESS:PORT, ADDRESS an IPv4 address, an IPv6 one in brackets or
+ * * (every interface); or empty: none.
+ */
+static int
+conf_parse_remote(struct conf_in *in, const char *text, struct conf_value *v)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	const char	*hp = text + 6, *colon;
+	char		 host[INET6_ADDRSTRLEN + 2], *end;
+	long		 port;
+	size_t		 len;
+
+	if (*text == '\0')
+		return conf_text(v, "");
+	if (strncmp(text, "tcp://", 6) != 0 ||
+	    (colon = strrchr(hp, ':')) == NULL)
+		return conf_why(in, "%s: not tcp://ADDRESS:PORT", text);
+	if ((len = (size_t)(colon - hp)) == 0 || len >= sizeof host)
+		return conf_why(in, "%s: not tcp://ADDRESS:PORT", text);
+	memcpy(host, hp, len);
+	host[len] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (!isdigit((unsigned char)colon[1]) || *end != '\0' || errno != 0 ||
+	    port < 1 || port > 65535)
+		return conf_why(in, "%s: the port is not a number from 1 to "
+		    "65535", text);
+	if (strcmp(host, "*") == 0 || inet_pton(AF_INET, host, &a4) == 1)
+		return conf_text(v, text);
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		host[len - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a6) == 1)
+			return conf_text(v, text);
+	}
+	return conf_why(in, "%s: the address is not an IPv4 address, an IPv6 "
+	    "address in brackets or *", text);
+}
+
 /* An http:// or https:// base URL (nrd.c checks it), or empty: none. */
 static int
 conf_parse_url(struct conf_in *in, const char *text, struct conf_value *v)
@@ -587,6 +628,7 @@ static conf_parse_fn *const conf_parsers[] = {
 	[CT_SPAMENGINE] = conf_parse_spamengine,
 	[CT_SPAMFAIL] = conf_parse_spamfail,
 	[CT_URL] = conf_parse_url,
+	[CT_REMOTE] = conf_parse_remote,
 };
 
 static void
@@ -802,7 +844,7 @@ conf_derive(struct config *c, enum conf_id id, const char *text)
  * for a refusal found after the file was read; "" when neither was set
  * in the file.
  */
-static const char *
+const char *
 conf_where(const struct config *c, enum conf_id id, enum conf_id alt,
     char *buf, size_t len)
 {
@@ -880,6 +922,10 @@ conf_derive_all(struct config *c, char **cause)
 	snprintf(buf, sizeof buf, "%s/archive.key",
 	    conf_str(c, CONF_paths_state_dir));
 	if (conf_derive(c, CONF_archive_key_file, buf) == -1)
+		return ipc_cause(cause, "out of memory");
+	snprintf(buf, sizeof buf, "%s/curve.key",
+	    conf_str(c, CONF_paths_state_dir));
+	if (conf_derive(c, CONF_control_curve_secret_file, buf) == -1)
 		return ipc_cause(cause, "out of memory");
 	snprintf(buf, sizeof buf, "postmaster@%s",
 	    conf_str(c, CONF_smtp_hostname));

@@ -11,7 +11,7 @@
 enum conf_type {
 	CT_STRING, CT_PATH, CT_INT, CT_BOOL, CT_DURATION, CT_LISTEN, CT_UIDS,
 	CT_ENDPOINT, CT_NEXTHOP, CT_LOGLEVEL, CT_FACILITY, CT_USER,
-	CT_SPAMENGINE, CT_SPAMFAIL, CT_URL
+	CT_SPAMENGINE, CT_SPAMFAIL, CT_URL, CT_REMOTE
 };
 
 #define CONF_RESTART	0x1	/* SIGHUP leaves it alone */
@@ -94,5 +94,13 @@ void		 conf_keep_restart(struct config *new, const struct config *old,
 /* Parsers exposed for tests and other files; 0 or -1 with why filled. */
 int		 conf_parse_listen(const char *text, struct conf_listen **out,
 		    size_t *n, char *why, size_t whylen);
+
+/*
+ * "FILE:LINE: " of the line that set id (of alt when id is a default),
+ * for a refusal found after the file was read; "" when neither was set
+ * in the file.
+ */
+const char	*conf_where(const struct config *, enum conf_id id,
+		    enum conf_id alt, char *buf, size_t len);
 
 #endif

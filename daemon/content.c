@@ -33,6 +33,8 @@ content_opts_default(struct content_opts *o)
 	o->max_depth = 3;
 	o->max_entries = 10000;
 	o->max_unpacked = 128 * 1024 * 1024;
+	o->blob = NULL;
+	o->blob_arg = NULL;
 	o->max_ratio = 250;
 }
 
@@ -247,7 +249,11 @@ content_blob(struct content_scan *s, const struct content_where *w,
 	const struct content_opts	*o = s->o;
 	enum content_kind		 k;
 	const char			*what, *packer;
+	char				 known[256];
 
+	if (o->blob != NULL && full == len && o->blob(o->blob_arg, w->name,
+	    p, len, known, sizeof known) == 1)
+		return content_block(s, CONTENT_DANGEROUS, w, "%s", known);
 	if (o->dangerous && (what = content_script(w->name)) != NULL)
 		return content_block(s, CONTENT_DANGEROUS, w, "is %s", what);
 	switch ((k = content_magic(p, len, full))) {

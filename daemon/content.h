@@ -43,6 +43,16 @@ struct content_opts {
 	size_t		max_entries;	/* archive entries, whole message */
 	size_t		max_unpacked;	/* bytes unpacked, whole message */
 	unsigned	max_ratio;	/* unpacked / packed, each archive */
+	/*
+	 * Called, when not NULL, with every file whole (each part, each
+	 * archive entry, containers too): 1 blocks it as dangerous content,
+	 * what[whatlen] then saying what it is ("is ..."); 0 lets the scan
+	 * go on.  Archive entries are then unpacked whole.
+	 */
+	int		(*blob)(void *arg, const char *name,
+			    const unsigned char *, size_t len, char *what,
+			    size_t whatlen);
+	void		*blob_arg;
 };
 
 /* Both checks on; depth 3, 10 000 entries, 128 MiB, ratio 250. */

@@ -287,7 +287,8 @@ arc_entry(struct arc *c, const struct content_where *ew, int want)
 	size_t			 used = 0, cap = 0;
 	uint64_t		 total = 0;
 	la_ssize_t		 n;
-	int			 keep = want ? 1 : -1, r = 0;
+	int			 keep = want || c->s->o->blob != NULL ? 1 : -1;
+	int			 r = 0;
 
 	for (;;) {
 		n = archive_read_data(c->a, c->chunk, sizeof c->chunk);

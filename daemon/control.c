@@ -29,6 +29,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "control.h"
+#include "curve.h"
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
@@ -36,8 +37,11 @@
 #include "quarantine.h"
 
 #define CONTROL_PIPE		"inproc://outfilter-control"
-/* Frames up to this many times max_frame are read and refused with
- * too_large; libzmq drops a peer sending a larger one. */
+/*
+ * Frames up to this many times max_frame (plus what a request carrying a
+ * file may take) are read and refused with too_large; libzmq drops a
+ * peer sending a larger one.
+ */
 #define CONTROL_FRAME_SLACK	4
 #define CONTROL_RCVHWM		64
 /* The quarantine's purge: first a minute after start, then hourly. */
@@ -57,6 +61,7 @@ struct control_msg {
 struct control {
 	void			*ctx;
 	void			*router;
+	void			*remote;	/* tcp:// with CURVE, or NULL */
 	void			*pipe_main;	/* used by the main thread only */
 	void			*pipe_thread;	/* used by the control thread only */
 	struct zap		*zap;
@@ -123,24 +128,40 @@ control_ipc_prepare(const char *path, char **cause)
 	return 0;
 }
 
-/* The ROUTER: PLAIN server, every peer through ZAP, frames bounded. */
+/* A ROUTER of the control socket: its ZAP domain, frames bounded. */
+static void *
+control_router(struct control *c, const char *domain, char **cause)
+{
+	void		*s;
+	int64_t		 maxmsg;
+	int		 zero = 0, hwm = CONTROL_RCVHWM;
+
+	maxmsg = conf_int(c->conf, CONF_control_max_frame) * CONTROL_FRAME_SLACK +
+	    IPC_MAX_FILE_FRAME;
+	if ((s = zmq_socket(c->ctx, ZMQ_ROUTER)) == NULL) {
+		ipc_cause(cause, "zmq_socket: %s", zmq_strerror(errno));
+		return NULL;
+	}
+	if (control_sockopt(s, ZMQ_LINGER, &zero, sizeof zero, cause) ||
+	    control_sockopt(s, ZMQ_ZAP_DOMAIN, domain, strlen(domain), cause) ||
+	    control_sockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg,
+	    cause) ||
+	    control_sockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm, cause)) {
+		zmq_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The ipc:// ROUTER: PLAIN server, every peer through ZAP. */
 static int
 control_bind(struct control *c, char **cause)
 {
 	const char	*ep = conf_str(c->conf, CONF_control_endpoint);
-	int64_t		 maxmsg;
-	int		 one = 1, zero = 0, hwm = CONTROL_RCVHWM;
+	int		 one = 1;
 
-	maxmsg = conf_int(c->conf, CONF_control_max_frame) * CONTROL_FRAME_SLACK;
-	if ((c->router = zmq_socket(c->ctx, ZMQ_ROUTER)) == NULL)
-		return ipc_cause(cause, "zmq_socket: %s", zmq_strerror(errno));
-	if (control_sockopt(c->router, ZMQ_LINGER, &zero, sizeof zero, cause) ||
-	    control_sockopt(c->router, ZMQ_PLAIN_SERVER, &one, sizeof one, cause) ||
-	    control_sockopt(c->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
-	    strlen(ZAP_DOMAIN), cause) ||
-	    control_sockopt(c->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg,
-	    cause) ||
-	    control_sockopt(c->router, ZMQ_RCVHWM, &hwm, sizeof hwm, cause))
+	if ((c->router = control_router(c, ZAP_DOMAIN, cause)) == NULL ||
+	    control_sockopt(c->router, ZMQ_PLAIN_SERVER, &one, sizeof one, cause))
 		return -1;
 	if (c->sockpath != NULL && control_ipc_prepare(c->sockpath, cause) == -1)
 		return -1;
@@ -149,6 +170,43 @@ control_bind(struct control *c, char **cause)
 	c->bound = 1;
 	if (c->sockpath != NULL && chmod(c->sockpath, CONTROL_SOCKET_MODE) == -1)
 		return ipc_cause(cause, "%s: %s", c->sockpath, strerror(errno));
+	return 0;
+}
+
+/*
+ * The tcp:// ROUTER: a CURVE server, so that the traffic is encrypted and
+ * every client proves it holds a key; the ZAP handler, bound before
+ * (without one libzmq would let any key in), lets in the keys of
+ * [control] curve_clients.
+ */
+static int
+control_bind_remote(struct control *c, char **cause)
+{
+	const char	*ep = conf_str(c->conf, CONF_control_remote_endpoint);
+	char		 secret[CURVE_Z85_LEN + 1], public[CURVE_Z85_LEN + 1];
+	int		 one = 1, made, rc;
+
+	if (*ep == '\0')
+		return 0;
+	if (curve_conf_check(c->conf, cause) == -1 ||
+	    curve_keys(c->conf, 1, secret, public, &made, cause) == -1)
+		return -1;
+	if (made)
+		log_notice("control: made the CURVE key pair %s; clients need "
+		    "its public key %s (also in %s.pub)", conf_str(c->conf,
+		    CONF_control_curve_secret_file), public, conf_str(c->conf,
+		    CONF_control_curve_secret_file));
+	rc = (c->remote = control_router(c, ZAP_DOMAIN_REMOTE, cause)) == NULL ||
+	    control_sockopt(c->remote, ZMQ_CURVE_SERVER, &one, sizeof one,
+	    cause) ||
+	    control_sockopt(c->remote, ZMQ_CURVE_SECRETKEY, secret,
+	    CURVE_Z85_LEN, cause) ? -1 : 0;
+	sodium_memzero(secret, sizeof secret);
+	if (rc == -1)
+		return -1;
+	if (zmq_bind(c->remote, ep) == -1)
+		return ipc_cause(cause, "[control] remote_endpoint %s: %s", ep,
+		    zmq_strerror(errno));
 	return 0;
 }
 
@@ -194,7 +252,8 @@ control_open(struct config *conf, struct db *db, char **cause)
 	}
 	/* The ZAP handler must be bound before the ROUTER takes peers. */
 	if ((c->zap = zap_open(c->ctx, cause)) == NULL ||
-	    control_pipe(c, cause) == -1 || control_bind(c, cause) == -1)
+	    control_pipe(c, cause) == -1 || control_bind(c, cause) == -1 ||
+	    control_bind_remote(c, cause) == -1)
 		goto fail;
 	return c;
 fail:
@@ -256,12 +315,12 @@ control_req_clear(struct control_req *r)
 }
 
 static void
-control_send(struct control *c, struct control_req *r, const char *reply)
+control_send(void *sock, struct control_req *r, const char *reply)
 {
-	if (zmq_send(c->router, zmq_msg_data(&r->id), zmq_msg_size(&r->id),
+	if (zmq_send(sock, zmq_msg_data(&r->id), zmq_msg_size(&r->id),
 	    ZMQ_SNDMORE) == -1 ||
-	    zmq_send(c->router, "", 0, ZMQ_SNDMORE) == -1 ||
-	    zmq_send(c->router, reply, strlen(reply), 0) == -1)
+	    zmq_send(sock, "", 0, ZMQ_SNDMORE) == -1 ||
+	    zmq_send(sock, reply, strlen(reply), 0) == -1)
 		log_debug("control: reply lost: %s", zmq_strerror(errno));
 }
 
@@ -391,12 +450,9 @@ control_execute(struct control *c, struct control_req *r)
 	if (r->nframes != 3)
 		ipc_fail(&err, IPC_E_MALFORMED, "", "a request is one frame; "
 		    "this one has %d", r->nframes - 2);
-	else if ((long long)len > max)
-		ipc_fail(&err, IPC_E_TOO_LARGE, "", "the request of %zu bytes "
-		    "is larger than the limit of %lld bytes", len, max);
 	else if (control_actor(c, &r->body, &a, &err) == 0 &&
-	    ipc_request_decode(zmq_msg_data(&r->body), len, &cmd, &args,
-	    &err) == 0) {
+	    ipc_request_decode_max(zmq_msg_data(&r->body), len, (size_t)max,
+	    &cmd, &args, &err) == 0) {
 		if (cmd->role == ROLE_SUPER && !a.super)
 			ipc_fail(&err, IPC_E_DENIED, "", "%s needs a "
 			    "super-admin", cmd->name);
@@ -418,14 +474,14 @@ control_execute(struct control *c, struct control_req *r)
 	return reply;
 }
 
-/* Serve one message waiting on the ROUTER. */
+/* Serve one message waiting on a ROUTER. */
 static void
-control_serve(struct control *c)
+control_serve(struct control *c, void *sock)
 {
 	struct control_req	 r;
 	char			*reply;
 
-	if (control_read(c->router, &r) == -1) {
+	if (control_read(sock, &r) == -1) {
 		log_debug("control: %s", zmq_strerror(errno));
 		control_req_clear(&r);
 		return;
@@ -433,9 +489,9 @@ control_serve(struct control *c)
 	/* Without the REQ delimiter there is no way to answer. */
 	if (r.nframes >= 3 && r.delimited) {
 		if ((reply = control_execute(c, &r)) != NULL)
-			control_send(c, &r, reply);
+			control_send(sock, &r, reply);
 		else
-			control_send(c, &r, "{\"v\":1,\"ok\":false,\"error\":"
+			control_send(sock, &r, "{\"v\":1,\"ok\":false,\"error\":"
 			    "{\"code\":\"internal\",\"field\":\"\",\"message\":"
 			    "\"out of memory\"}}");
 		free(reply);
@@ -498,13 +554,15 @@ control_thread(void *arg)
 		{ c->pipe_thread, 0, ZMQ_POLLIN, 0 },
 		{ zap_socket(c->zap), 0, ZMQ_POLLIN, 0 },
 		{ c->router, 0, ZMQ_POLLIN, 0 },
+		{ c->remote, 0, ZMQ_POLLIN, 0 },
 	};
 	time_t		 purge = time(NULL) + CONTROL_PURGE_FIRST, now;
+	int		 n = c->remote != NULL ? 4 : 3;
 
 	for (;;) {
 		if ((now = time(NULL)) >= purge)
 			purge = control_purge(c);
-		if (zmq_poll(items, 3, (long)(purge - now) * 1000) == -1) {
+		if (zmq_poll(items, n, (long)(purge - now) * 1000) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warnx("control: zmq_poll: %s", zmq_strerror(errno));
@@ -515,7 +573,9 @@ control_thread(void *arg)
 		if (items[1].revents & ZMQ_POLLIN)
 			zap_handle(c->zap, c->db, c->conf);
 		if (items[2].revents & ZMQ_POLLIN)
-			control_serve(c);
+			control_serve(c, c->router);
+		if (n > 3 && (items[3].revents & ZMQ_POLLIN))
+			control_serve(c, c->remote);
 	}
 	return NULL;
 }
@@ -539,6 +599,10 @@ control_start(struct control *c, char **cause)
 	c->running = 1;
 	log_info("control: listening on %s",
 	    conf_str(c->conf, CONF_control_endpoint));
+	if (c->remote != NULL)
+		log_info("control: listening on %s (CURVE, the admins of %s)",
+		    conf_str(c->conf, CONF_control_remote_endpoint),
+		    conf_str(c->conf, CONF_control_curve_clients));
 	return 0;
 }
 
@@ -597,6 +661,7 @@ control_close(struct control *c)
 	if (c->pipe_thread != NULL)
 		control_pipe_drain(c);
 	control_zclose(&c->router);
+	control_zclose(&c->remote);
 	control_zclose(&c->pipe_main);
 	control_zclose(&c->pipe_thread);
 	zap_close(c->zap);

@@ -15,8 +15,10 @@ struct zap;
 
 /*
  * Bind the ZAP handler and the control endpoint (for ipc://, the socket
- * file's directory is made and a stale socket file replaced).  db is the
- * control thread's own handle; it is the control's from now on.
+ * file's directory is made and a stale socket file replaced), then the
+ * remote endpoint with CURVE when there is one (its key pair made when
+ * missing).  db is the control thread's own handle; it is the control's
+ * from now on.
  */
 struct control	*control_open(struct config *, struct db *, char **cause);
 /* The socket file, so it can be handed over when privileges drop. */
@@ -43,6 +45,8 @@ void		 control_close(struct control *);
 #define ZAP_DOMAIN	"outfilter"
 /* The event socket's: the same logins, super-admins only. */
 #define ZAP_DOMAIN_EVENTS	"outfilter-events"
+/* [control] remote_endpoint's: CURVE, admins by their public keys. */
+#define ZAP_DOMAIN_REMOTE	"outfilter-remote"
 
 struct zap	*zap_open(void *zmq_ctx, char **cause);
 void		*zap_socket(struct zap *);

@@ -45,7 +45,11 @@
 
 /* The key last read, and from where: read once, used by every thread. */
 static pthread_mutex_t	 dkim_kf_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char	 dkim_kf_key[DKIM_KEYLEN];
+/*
+ * In guarded memory (sodium_malloc): locked, left out of core dumps and
+ * wiped when freed.  Made on first use, kept for the process's life.
+ */
+static unsigned char	*dkim_kf_key;
 static char		 dkim_kf_path[PATH_MAX];
 
 /* 0 with the key, 1 when the file does not exist, -1 with cause. */
@@ -166,6 +170,11 @@ dkim_keyfile_get(const struct config *conf, int create, unsigned char *key,
 		return ipc_cause(cause, "[dkim] key_file %s: path too long",
 		    path);
 	pthread_mutex_lock(&dkim_kf_lock);
+	if (dkim_kf_key == NULL && (sodium_init() == -1 ||
+	    (dkim_kf_key = sodium_malloc(DKIM_KEYLEN)) == NULL)) {
+		pthread_mutex_unlock(&dkim_kf_lock);
+		return ipc_cause(cause, "out of memory for the DKIM key");
+	}
 	if (strcmp(dkim_kf_path, path) != 0) {
 		dkim_kf_path[0] = '\0';
 		rc = dkim_keyfile_read(path, dkim_kf_key, cause);
@@ -178,7 +187,7 @@ dkim_keyfile_get(const struct config *conf, int create, unsigned char *key,
 		if (rc == 0)
 			snprintf(dkim_kf_path, sizeof dkim_kf_path, "%s", path);
 		else
-			sodium_memzero(dkim_kf_key, sizeof dkim_kf_key);
+			sodium_memzero(dkim_kf_key, DKIM_KEYLEN);
 	}
 	if (rc == 0)
 		memcpy(key, dkim_kf_key, DKIM_KEYLEN);

@@ -61,7 +61,11 @@
 
 /* The key last read, and from where: read once, used by every thread. */
 static pthread_mutex_t	 archive_kf_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char	 archive_kf_key[ARCHIVE_KEYLEN];
+/*
+ * In guarded memory (sodium_malloc): locked, left out of core dumps and
+ * wiped when freed.  Made on first use, kept for the process's life.
+ */
+static unsigned char	*archive_kf_key;
 static char		 archive_kf_path[PATH_MAX];
 
 static int
@@ -165,6 +169,18 @@ archive_keyfile_read(const char *path, unsigned char *key, char **cause)
 	return 0;
 }
 
+int
+archive_keyfile_check(const struct config *conf, char **cause)
+{
+	unsigned char	key[ARCHIVE_KEYLEN];
+	int		rc;
+
+	rc = archive_keyfile_read(conf_str(conf, CONF_archive_key_file), key,
+	    cause);
+	sodium_memzero(key, sizeof key);
+	return rc == -1 ? -1 : 0;
+}
+
 /*
  * A new random key file, mode 0600: written under a temporary name and
  * linked in place, so a reader never sees half of it and of two makers
@@ -224,6 +240,11 @@ archive_key(const struct config *conf, int create, unsigned char *key,
 		return ipc_cause(cause, "[archive] key_file %s: path too long",
 		    path);
 	pthread_mutex_lock(&archive_kf_lock);
+	if (archive_kf_key == NULL && (sodium_init() == -1 ||
+	    (archive_kf_key = sodium_malloc(ARCHIVE_KEYLEN)) == NULL)) {
+		pthread_mutex_unlock(&archive_kf_lock);
+		return ipc_cause(cause, "out of memory for the archive key");
+	}
 	if (strcmp(archive_kf_path, path) != 0) {
 		archive_kf_path[0] = '\0';
 		rc = archive_keyfile_read(path, archive_kf_key, cause);
@@ -237,7 +258,7 @@ archive_key(const struct config *conf, int create, unsigned char *key,
 			snprintf(archive_kf_path, sizeof archive_kf_path, "%s",
 			    path);
 		else
-			sodium_memzero(archive_kf_key, sizeof archive_kf_key);
+			sodium_memzero(archive_kf_key, ARCHIVE_KEYLEN);
 	}
 	if (rc == 0)
 		memcpy(key, archive_kf_key, ARCHIVE_KEYLEN);

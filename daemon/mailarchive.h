@@ -23,6 +23,12 @@ struct config;
  * *cause; nothing is left behind then.  The file work (fsync) takes a
  * while: do not hold a lock others wait for around the call.
  */
+/*
+ * The key file as the daemon would use it: 0 when usable or absent (made
+ * by the first archived message), -1 with cause when others may read it
+ * or it is no archive key.
+ */
+int	 archive_keyfile_check(const struct config *, char **cause);
 int	 archive_store(struct db *, const struct config *, int64_t log_id,
 	    const char *msg, size_t len, char **cause);
 /*

@@ -6,12 +6,15 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "curve.h"
 #include "daemon.h"
 #include "db.h"
 #include "events.h"
@@ -34,6 +38,8 @@
 #include "abuse.h"
 #include "content.h"
 #include "dkim.h"
+#include "mailarchive.h"
+#include "tls.h"
 #include "policy.h"
 #include "smtp.h"
 #include "spam.h"
@@ -43,6 +49,22 @@
 #define OFD_ADMIN_PWFILE	"admin.password"
 /* Random bytes of the first admin's password: 20 base64url characters. */
 #define OFD_ADMIN_PWBYTES	15
+/* What freed memory is overwritten with (glibc's M_PERTURB). */
+#define OFD_FREE_FILL		0xa5
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * AddressSanitizer's allocator ignores M_PERTURB: have it fill freed
+ * memory instead, so that a sanitizer build keeps secrets as well.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "max_free_fill_size=2147483647:free_fill_byte=165";
+}
+#endif
 
 /* A folder to teach the builtin spam engine (--train-ham, --train-spam). */
 struct ofd_train {
@@ -67,6 +89,48 @@ struct ofd {
 	int		 foreground;
 	int		 verbose;
 };
+
+/* A failure of the file set by id, named by the line that set it. */
+static int
+ofd_key_fail(const struct config *c, enum conf_id id, char *why,
+    char **cause)
+{
+	char	where[PATH_MAX + 32];
+
+	conf_where(c, id, id, where, sizeof where);
+	ipc_cause(cause, "%s%s", where, why);
+	free(why);
+	return -1;
+}
+
+/*
+ * The files holding secrets, checked before anything starts (and by -n):
+ * a key others may read, or a certificate that is not there, is a
+ * configuration error, not a warning.  Files still to be made (by --init
+ * or on first use) pass.
+ */
+static int
+ofd_keys_check(const struct config *c, char **cause)
+{
+	const char	*cert = conf_str(c, CONF_smtp_tls_cert);
+	const char	*key = conf_str(c, CONF_smtp_tls_key);
+	char		*why = NULL, *bad = NULL;
+
+	if (*cert != '\0' && access(cert, R_OK) == -1) {
+		ipc_cause(&why, "[smtp] tls_cert %s: %s", cert, strerror(errno));
+		return ofd_key_fail(c, CONF_smtp_tls_cert, why, cause);
+	}
+	if (*key != '\0' && tls_check_key(key, &bad) == -1) {
+		ipc_cause(&why, "[smtp] tls_key %s", bad);
+		free(bad);
+		return ofd_key_fail(c, CONF_smtp_tls_key, why, cause);
+	}
+	if (dkim_keyfile_check(c, &why) == -1)
+		return ofd_key_fail(c, CONF_dkim_key_file, why, cause);
+	if (archive_keyfile_check(c, &why) == -1)
+		return ofd_key_fail(c, CONF_archive_key_file, why, cause);
+	return 0;
+}
 
 static void __attribute__((noreturn))
 ofd_usage(FILE *f, int status)
@@ -96,6 +160,25 @@ ofd_usage(FILE *f, int status)
 "the state, 66 cannot read a folder to train on, 75 already running, 78\n"
 "configuration error.\n");
 	exit(status);
+}
+
+/*
+ * Keep passwords and keys out of core files and other processes: no core
+ * file, and no debugger but root's, unless [daemon] core_dumps asks for
+ * them.  (Becoming the service user makes the process undumpable again;
+ * ofd_drop() undoes that when they are asked for.)
+ */
+static void
+ofd_harden(const struct config *conf)
+{
+	struct rlimit	rl = { 0, 0 };
+
+	if (conf_int(conf, CONF_daemon_core_dumps))
+		return;
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_CORE");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		log_warn("prctl PR_SET_DUMPABLE");
 }
 
 /* The file to read: -c FILE made absolute (for reloads after a chdir). */
@@ -183,6 +266,26 @@ ofd_init_admin(struct db *db, const char *path, char **cause)
 	return rc;
 }
 
+/* With a remote_endpoint, the control socket's CURVE key pair. */
+static void
+ofd_init_curve(const struct config *conf)
+{
+	const char	*path = conf_str(conf, CONF_control_curve_secret_file);
+	char		 secret[CURVE_Z85_LEN + 1], public[CURVE_Z85_LEN + 1];
+	char		*cause = NULL;
+	int		 made;
+
+	if (*conf_str(conf, CONF_control_remote_endpoint) == '\0')
+		return;
+	if (curve_keys(conf, 1, secret, public, &made, &cause) == -1)
+		fatal_status(EX_CANTCREAT, "%s", cause);
+	sodium_memzero(secret, sizeof secret);
+	if (made)
+		printf("created the control socket's CURVE key pair %s (mode "
+		    "0600); clients need its public key %s, also in %s.pub\n",
+		    path, public, path);
+}
+
 static int
 ofd_init(const struct config *conf)
 {
@@ -193,6 +296,7 @@ ofd_init(const struct config *conf)
 	int		 existed = access(path, F_OK) == 0;
 
 	ofd_dirs(conf);
+	ofd_init_curve(conf);
 	if ((db = db_open(path, 1, &cause)) == NULL)
 		fatal_status(EX_CANTCREAT, "%s", cause);
 	if (db_admin_count(db, &n, &cause) == -1)
@@ -350,7 +454,13 @@ ofd_drop(struct ofd *o)
 {
 	const char	*user = conf_str(o->conf, CONF_daemon_user);
 	const char	*db = conf_str(o->conf, CONF_paths_database);
+	const char	*state = conf_str(o->conf, CONF_paths_state_dir);
 	char		 wal[PATH_MAX + 8], shm[PATH_MAX + 8], *cause = NULL;
+	char		 tlsdir[PATH_MAX + 8], tlskey[PATH_MAX + 32];
+	char		 tlscert[PATH_MAX + 32], md[4][PATH_MAX + 8];
+	char		 curvepub[PATH_MAX + 8];
+	const char	*hop = conf_str(o->conf, CONF_relay_next_hop);
+	int		 selfsigned = *conf_str(o->conf, CONF_smtp_tls_key) == '\0';
 	const char	*paths[] = {
 		conf_str(o->conf, CONF_paths_state_dir),
 		conf_str(o->conf, CONF_paths_run_dir),
@@ -362,15 +472,36 @@ ofd_drop(struct ofd *o)
 		conf_str(o->conf, CONF_quarantine_dir),
 		conf_str(o->conf, CONF_archive_dir),
 		conf_str(o->conf, CONF_archive_key_file),
+		conf_str(o->conf, CONF_dkim_key_file),
+		conf_str(o->conf, CONF_control_curve_secret_file), curvepub,
+		/* A maildir next hop, made (as root) when the relay opened. */
+		md[0], md[1], md[2], md[3],
+		/* The self-signed pair only: a configured one is the admin's. */
+		selfsigned ? tlsdir : NULL, tlskey, tlscert,
 		NULL
 	};
+	static const char *const sub[] = { "", "/tmp", "/new", "/cur" };
+	size_t		 i;
 
 	if (*user == '\0')
 		return;
 	snprintf(wal, sizeof wal, "%s-wal", db);
 	snprintf(shm, sizeof shm, "%s-shm", db);
+	snprintf(tlsdir, sizeof tlsdir, "%s/tls", state);
+	snprintf(tlskey, sizeof tlskey, "%s/key.pem", tlsdir);
+	snprintf(tlscert, sizeof tlscert, "%s/cert.pem", tlsdir);
+	snprintf(curvepub, sizeof curvepub, "%s.pub",
+	    conf_str(o->conf, CONF_control_curve_secret_file));
+	for (i = 0; i < 4; i++)
+		if (strncmp(hop, "maildir:", 8) == 0)
+			snprintf(md[i], sizeof md[i], "%s%s", hop + 8, sub[i]);
+		else
+			md[i][0] = '\0';
 	if (daemon_drop_privileges(user, paths, &cause) == -1)
 		fatal_status(EX_NOPERM, "%s", cause);
+	if (conf_int(o->conf, CONF_daemon_core_dumps) &&
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
+		log_warn("prctl PR_SET_DUMPABLE");
 	log_info("running as %s", user);
 }
 
@@ -529,6 +660,12 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof o);
 	umask(077);
+	/*
+	 * Freed memory is overwritten, so that a password or key a library
+	 * copied and freed (libzmq's PLAIN and ZAP messages, jansson's
+	 * lexer, OpenSSL's PEM reader) is not left behind in the heap.
+	 */
+	mallopt(M_PERTURB, OFD_FREE_FILL);
 	signal(SIGPIPE, SIG_IGN);
 	log_init(LOG_TO_STDERR, LOG_MAIL, LOG_INFO);
 	while ((ch = getopt_long(argc, argv, "c:dhnvV", longopts, NULL)) != -1)
@@ -553,10 +690,13 @@ main(int argc, char *argv[])
 	o.file = ofd_config_file(given, o.basedir);
 	if ((o.conf = conf_load(o.file, o.basedir, &cause)) == NULL)
 		fatal_status(EX_CONFIG, "%s", cause);
+	ofd_harden(o.conf);
+	if (ofd_keys_check(o.conf, &cause) == -1)
+		fatal_status(EX_CONFIG, "%s", cause);
 	if (check && smtp_conf_check(o.conf, &cause) == -1)
 		fatal_status(EX_CONFIG, "%s", cause);
-	/* A key file others may read is a configuration error, not a warning. */
-	if (dkim_keyfile_check(o.conf, &cause) == -1)
+	/* tcp:// control without CURVE's keys is refused, not started. */
+	if (curve_conf_check(o.conf, &cause) == -1)
 		fatal_status(EX_CONFIG, "%s", cause);
 	if (check)
 		printf("configuration OK\n");

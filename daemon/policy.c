@@ -19,8 +19,8 @@
  * so that they queue on a mutex rather than in SQLite's busy-wait.  A
  * batch thread writes the counters back every POLICY_FLUSH_SECS and
  * purges the message log every POLICY_PURGE_SECS; a log thread writes
- * the rows policy_record_queue() hands it, all those queued meanwhile in
- * one transaction.
+ * the rows policy_record_queue() hands it, and the identities' counts of
+ * policy_identity_count(), all those queued meanwhile in one transaction.
  */
 #include "config.h"
 
@@ -97,9 +97,14 @@ struct policy_ipseen {
 	int			 used;
 };
 
-/* A queued log row: a txn_record's copy. */
+/*
+ * A queued log row: a txn_record's copy; or, identity_id set, one message
+ * of an identity to count (policy_identity_count).
+ */
 struct policy_row {
 	struct policy_row	*next;
+	int64_t			 identity_id;
+	int			 identity_spam;
 	struct sender		 sender;
 	struct sockaddr_storage	 client;
 	int			 has_client;
@@ -610,8 +615,11 @@ policy_connect(struct policy *p, const struct sockaddr *client,
 		return;
 	if (role == ROLE_RELAY)
 		policy_connect_ip(p, addr, ip, s, v);
-	/* A refused connection holds no slot: no policy_disconnect follows. */
-	if (v->code != 0)
+	/*
+	 * Only a connection closed at once (421) gives its slot back; one
+	 * kept open to hear its refusal at MAIL holds it like any other.
+	 */
+	if (v->code == 421)
 		limits_ip_leave(p->limits, addr);
 }
 
@@ -651,7 +659,7 @@ policy_connect_quick(struct policy *p, const struct sockaddr *client,
 	}
 	if (*user != '\0')
 		policy_sender_fill(s, &pu);
-	if (v->code != 0)
+	if (v->code == 421)
 		limits_ip_leave(p->limits, addr);
 	return 1;
 }
@@ -1104,6 +1112,24 @@ policy_row_record(const struct policy_row *w, struct txn_record *r)
 	r->when = w->when;
 }
 
+/* Hand a row to the log thread. */
+static void
+policy_row_queue(struct policy *p, struct policy_row *w)
+{
+	pthread_mutex_lock(&p->log_mtx);
+	if (p->nrows >= POLICY_LOG_MAX) {
+		p->dropped++;
+		pthread_mutex_unlock(&p->log_mtx);
+		policy_row_free(w);
+		return;
+	}
+	*p->rows_tail = w;
+	p->rows_tail = &w->next;
+	if (++p->nrows == 1 || p->nrows == POLICY_LOG_BATCH)
+		pthread_cond_signal(&p->log_cv);
+	pthread_mutex_unlock(&p->log_mtx);
+}
+
 void
 policy_record_queue(struct policy *p, const struct txn_record *r)
 {
@@ -1120,18 +1146,50 @@ policy_record_queue(struct policy *p, const struct txn_record *r)
 		return;
 	}
 	w->settle = settle;
-	pthread_mutex_lock(&p->log_mtx);
-	if (p->nrows >= POLICY_LOG_MAX) {
-		p->dropped++;
-		pthread_mutex_unlock(&p->log_mtx);
-		policy_row_free(w);
+	policy_row_queue(p, w);
+}
+
+void
+policy_identity_count(struct policy *p, int64_t identity_id, int spam)
+{
+	struct policy_row	*w;
+
+	if (identity_id == 0)
+		return;
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		log_warnx("counting a message of identity %lld: out of memory",
+		    (long long)identity_id);
 		return;
 	}
-	*p->rows_tail = w;
-	p->rows_tail = &w->next;
-	if (++p->nrows == 1 || p->nrows == POLICY_LOG_BATCH)
-		pthread_cond_signal(&p->log_cv);
-	pthread_mutex_unlock(&p->log_mtx);
+	w->identity_id = identity_id;
+	w->identity_spam = spam != 0;
+	policy_row_queue(p, w);
+}
+
+/* One queued row into the database; write_mtx NULL: the caller holds it. */
+static void
+policy_row_write(struct db *db, pthread_mutex_t *write_mtx,
+    const struct policy_row *w)
+{
+	struct txn_record	 r;
+	char			*cause = NULL;
+
+	if (w->identity_id == 0) {
+		policy_row_record(w, &r);
+		policy_log_row(db, write_mtx, &r);
+		return;
+	}
+	if (write_mtx != NULL)
+		pthread_mutex_lock(write_mtx);
+	/* An identity deleted meanwhile has nothing left to count. */
+	if (db_identity_count(db, w->identity_id, w->identity_spam,
+	    &cause) == -1) {
+		log_warnx("counting a message of identity %lld: %s",
+		    (long long)w->identity_id, cause);
+		free(cause);
+	}
+	if (write_mtx != NULL)
+		pthread_mutex_unlock(write_mtx);
 }
 
 /*
@@ -1188,16 +1246,15 @@ policy_rows_write(struct policy *p, struct db *db, struct policy_row *rows)
 	int			 tx;
 
 	for (w = rows; w != NULL; w = w->next) {
+		if (!w->settle)
+			continue;
 		policy_row_record(w, &r);
-		if (w->settle)
-			policy_settle(p, db, &r);
+		policy_settle(p, db, &r);
 	}
 	pthread_mutex_lock(&p->write_mtx);
 	if ((tx = db_begin(db, &cause)) == 0) {
-		for (w = rows; w != NULL; w = w->next) {
-			policy_row_record(w, &r);
-			policy_log_row(db, NULL, &r);
-		}
+		for (w = rows; w != NULL; w = w->next)
+			policy_row_write(db, NULL, w);
 		if ((tx = db_commit(db, &cause)) == -1)
 			db_rollback(db);
 	}
@@ -1207,10 +1264,8 @@ policy_rows_write(struct policy *p, struct db *db, struct policy_row *rows)
 	log_warnx("message log: a batch of rows: %s; writing them one by one",
 	    cause);
 	free(cause);
-	for (w = rows; w != NULL; w = w->next) {
-		policy_row_record(w, &r);
-		policy_log_row(db, &p->write_mtx, &r);
-	}
+	for (w = rows; w != NULL; w = w->next)
+		policy_row_write(db, &p->write_mtx, w);
 }
 
 static void *

@@ -84,8 +84,10 @@ void		 policy_reload(struct policy *, const struct config *);
  * A connection arrived.  On a relay listener the client address is looked
  * up among the IP users' ranges (longest prefix); on the others the sender
  * stays SENDER_NONE until AUTH.  Also checks the per-IP connection cap
- * (policy_disconnect() must follow every accepted connect; a refused one,
- * code != 0, holds no slot and must not be followed by it).
+ * (policy_disconnect() must follow every connect not refused with 421: a
+ * connection kept open to hear its refusal at MAIL holds a slot like any
+ * other, so that an address nobody owns cannot hold more; a 421 holds no
+ * slot and must not be followed by it).
  */
 void	policy_connect(struct policy *, const struct sockaddr *client,
 	    enum listener_role, struct sender *, struct verdict *);
@@ -146,6 +148,13 @@ int	policy_rcpt_quick(struct policy *, const struct sender *,
  * the rows still queued.
  */
 void	policy_record_queue(struct policy *, const struct txn_record *);
+
+/*
+ * One message of a sending identity (its row's id), spam or not, counted
+ * in the identity's row by the same thread in its next batch.  Never
+ * blocks.
+ */
+void	policy_identity_count(struct policy *, int64_t identity_id, int spam);
 
 /*
  * Users, domains or IP ranges changed in the database (a control command,

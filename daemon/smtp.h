@@ -14,7 +14,8 @@
  *   domain) is kept and given at MAIL, so the client's MTA bounces the
  *   message with the sentence instead of retrying for days; a successful
  *   AUTH lifts it.  policy_disconnect() follows every policy_connect()
- *   whose verdict was 0, as policy.h wants.
+ *   whose verdict was not 421, as policy.h wants: the per-address cap
+ *   counts the kept-open refused connections too.
  * - AUTH is offered on every listener, only under TLS unless [smtp]
  *   auth_without_tls; the relay listener also lets IP users send without
  *   it, the submission listeners require it (530 5.7.0 at MAIL).

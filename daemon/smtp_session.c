@@ -791,8 +791,8 @@ session_connected(struct smtp_session *s)
 		session_close(s);
 		return;
 	}
-	/* policy.h: only an accepted connect holds a slot to give back. */
-	s->counted = s->verdict.code == 0;
+	/* policy.h: every connection kept open holds a slot to give back. */
+	s->counted = 1;
 	if (s->verdict.code != 0 && asprintf(&s->refusal, "%d %s",
 	    s->verdict.code, s->verdict.text) == -1)
 		s->refusal = NULL;
@@ -1167,10 +1167,15 @@ session_mail_quick(struct smtp_session *s)
 static void
 session_mail_begun(struct smtp_session *s)
 {
+	char	reply[SESSION_REPLY_MAX];
+
 	if (!relay_reply_ok(&s->rreply)) {
+		/* Refused, or not reached at all: the reply says which. */
 		session_reply_relay(s, &s->rreply);
-		session_txn_end(s, session_status(s->rreply.code),
-		    "the next hop refused the sender", &s->rreply);
+		snprintf(reply, sizeof reply, "%d %s", s->rreply.code,
+		    s->rreply.text);
+		session_txn_end(s, session_status(s->rreply.code), reply,
+		    &s->rreply);
 		return;
 	}
 	smtp_reply(s, "250 2.1.0 Ok");
@@ -1664,7 +1669,7 @@ session_abuse_work(void *arg)
 	    !session_archive_room(session_conf(s), in.len)) {
 		o->action = ABUSE_REFUSE;
 		snprintf(o->reply, sizeof o->reply, "452 4.3.1 Insufficient "
-		    "system storage for the archive; try again later");
+		    "system storage; try again later");
 		log_warnx("%s: the archive's file system is full: %s",
 		    t->queue_id, conf_str(session_conf(s), CONF_archive_dir));
 	}

@@ -1,6 +1,8 @@
 /*
  * The ZAP handler (RFC 27/ZAP 1.0): who may talk to the control socket.
- * Every client logs in with PLAIN.  The name "-" with the password "-" is
+ * On the ipc:// socket every client logs in with PLAIN; on the tcp://
+ * one ([control] remote_endpoint) with CURVE, its public key naming the
+ * admin account in [control] curve_clients.  The name "-" with the password "-" is
  * the local super-admin path, granted to the uids the config lists (the
  * peer's uid comes from the kernel through libzmq); any other name is an
  * admin account verified with argon2id.  Verified passwords are
@@ -24,12 +26,14 @@
 
 #include "conf.h"
 #include "control.h"
+#include "curve.h"
 #include "db.h"
 #include "log.h"
 #include "passwd.h"
 
 /* Frames of a request: version, id, domain, address, identity, mechanism,
- * then the PLAIN credentials, user name and password. */
+ * then the PLAIN credentials, user name and password (CURVE's: the
+ * client's public key in the place of the user name). */
 enum { ZF_VERSION, ZF_ID, ZF_DOMAIN, ZF_ADDRESS, ZF_IDENTITY, ZF_MECHANISM,
 	ZF_USER, ZF_PASSWORD, ZF_MAX };
 
@@ -42,6 +46,11 @@ struct zap_cached {
 	time_t		added;
 };
 
+/*
+ * Both in guarded memory (sodium_malloc): locked, left out of core dumps
+ * and wiped when freed.  A request holds a password; the cache key would
+ * let whoever read it test guesses against the cache at hash speed.
+ */
 struct zap {
 	void			*sock;
 	unsigned char		 key[crypto_generichash_KEYBYTES];
@@ -68,10 +77,11 @@ zap_open(void *ctx, char **cause)
 	struct zap	*z;
 	int		 linger = 0;
 
-	if ((z = calloc(1, sizeof *z)) == NULL) {
+	if (sodium_init() == -1 || (z = sodium_malloc(sizeof *z)) == NULL) {
 		ipc_cause(cause, "out of memory");
 		return NULL;
 	}
+	memset(z, 0, sizeof *z);
 	crypto_generichash_keygen(z->key);
 	if ((z->sock = zmq_socket(ctx, ZMQ_REP)) == NULL ||
 	    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger) == -1 ||
@@ -96,8 +106,7 @@ zap_close(struct zap *z)
 		return;
 	if (z->sock != NULL)
 		zmq_close(z->sock);
-	sodium_memzero(z, sizeof *z);
-	free(z);
+	sodium_free(z);
 }
 
 /* An unsigned decimal field of at most max. */
@@ -318,6 +327,52 @@ zap_admin(struct zap *z, struct zap_req *r, struct db *db,
 	return rc;
 }
 
+/*
+ * A client of the tcp:// endpoint: its public key is listed in [control]
+ * curve_clients for an admin account that exists.  The account's role
+ * and domains are read for each request, as for a PLAIN login.
+ */
+static int
+zap_curve(struct zap_req *r, struct db *db, const struct config *conf)
+{
+	char	 key[CURVE_Z85_LEN + 1], name[256], *hash = NULL, *cause = NULL;
+	json_t	*domains = NULL;
+	int	 super, rc;
+
+	if (r->nf != ZF_USER + 1 || zmq_msg_size(&r->f[ZF_USER]) != 32 ||
+	    zmq_z85_encode(key, zmq_msg_data(&r->f[ZF_USER]), 32) == NULL) {
+		snprintf(r->why, sizeof r->why, "malformed ZAP request");
+		return 500;
+	}
+	snprintf(r->user, sizeof r->user, "CURVE key %s", key);
+	if ((rc = curve_client_find(conf, key, name, sizeof name,
+	    &cause)) == -1) {
+		snprintf(r->why, sizeof r->why, "%s", cause);
+		free(cause);
+		return 500;
+	}
+	if (rc == 0) {
+		snprintf(r->why, sizeof r->why, "the key is not in [control] "
+		    "curve_clients");
+		return 400;
+	}
+	rc = db_admin_get(db, name, &hash, &super, &domains, &cause);
+	free(hash);
+	json_decref(domains);
+	if (rc == -1) {
+		snprintf(r->why, sizeof r->why, "%s", cause);
+		free(cause);
+		return 500;
+	}
+	if (rc == 1) {
+		snprintf(r->why, sizeof r->why, "[control] curve_clients gives "
+		    "it to %.100s, which is no admin account", name);
+		return 400;
+	}
+	snprintf(r->user_id, sizeof r->user_id, "admin:%s", name);
+	return 200;
+}
+
 /* Who the peer is, for the log. */
 static void
 zap_peer(struct zap_req *r)
@@ -339,18 +394,27 @@ static int
 zap_decide(struct zap *z, struct zap_req *r, struct db *db,
     const struct config *conf)
 {
-	if (r->nf < ZF_MAX || !zap_frame_is(r, ZF_VERSION, "1.0") ||
+	if (r->nf <= ZF_USER || !zap_frame_is(r, ZF_VERSION, "1.0") ||
 	    zap_frame_str(r, ZF_ADDRESS, r->address, sizeof r->address) == -1) {
 		snprintf(r->why, sizeof r->why, "malformed ZAP request");
 		return 500;
 	}
 	zap_peer(r);
+	/* Each socket its mechanism: PLAIN is never taken over tcp://. */
+	if (zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN_REMOTE) &&
+	    zap_frame_is(r, ZF_MECHANISM, "CURVE"))
+		return zap_curve(r, db, conf);
 	r->events = zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN_EVENTS);
 	if ((!zap_frame_is(r, ZF_DOMAIN, ZAP_DOMAIN) && !r->events) ||
 	    !zap_frame_is(r, ZF_MECHANISM, "PLAIN")) {
 		snprintf(r->why, sizeof r->why, "only PLAIN on the domains "
-		    ZAP_DOMAIN " and " ZAP_DOMAIN_EVENTS " is served");
+		    ZAP_DOMAIN " and " ZAP_DOMAIN_EVENTS ", and CURVE on "
+		    ZAP_DOMAIN_REMOTE ", are served");
 		return 400;
+	}
+	if (r->nf < ZF_MAX) {
+		snprintf(r->why, sizeof r->why, "malformed ZAP request");
+		return 500;
 	}
 	if (zap_frame_str(r, ZF_USER, r->user, sizeof r->user) == -1 ||
 	    zap_frame_str(r, ZF_PASSWORD, r->password, sizeof r->password) == -1 ||
@@ -396,12 +460,13 @@ zap_handle(struct zap *z, struct db *db, const struct config *conf)
 	char		 safe[128];
 	int		 status;
 
-	if ((r = calloc(1, sizeof *r)) == NULL)
+	if ((r = sodium_malloc(sizeof *r)) == NULL)
 		fatal("zap");
+	memset(r, 0, sizeof *r);
 	if (zap_read(z, r) == -1) {
 		log_warnx("control: ZAP: %s", zmq_strerror(errno));
 		zap_req_clear(r);
-		free(r);
+		sodium_free(r);
 		return;
 	}
 	status = zap_decide(z, r, db, conf);
@@ -415,5 +480,5 @@ zap_handle(struct zap *z, struct db *db, const struct config *conf)
 	}
 	zap_reply(z, r, status);
 	zap_req_clear(r);
-	free(r);
+	sodium_free(r);
 }

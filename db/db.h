@@ -475,4 +475,24 @@ int		 db_spam_totals(struct db *, int64_t *ham, int64_t *spam,
 int		 db_spam_load(struct db *, db_spam_token_fn *, void *arg,
 		    char **cause);
 
+/*
+ * Known tools by SHA-256 (db_hashes.c): sha256 as 64 lowercase hex
+ * digits, category one of content_hashes.c's.  An import replaces the
+ * name and category of a hash listed already; taken counts the lines
+ * stored.  get: 0 with name[namelen] and category[catlen], 1 when not
+ * listed, -1 on error.  count sets {category: n} in categories.
+ */
+struct db_hash_line {
+	const char	*sha256;
+	const char	*name;
+	const char	*category;
+};
+int		 db_hashes_import(struct db *, const struct db_hash_line *,
+		    size_t n, int64_t now, int64_t *taken, char **cause);
+int		 db_hashes_get(struct db *, const char *sha256, char *name,
+		    size_t namelen, char *category, size_t catlen,
+		    char **cause);
+int		 db_hashes_count(struct db *, json_t *categories,
+		    int64_t *total, char **cause);
+
 #endif

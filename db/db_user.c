@@ -452,7 +452,7 @@ db_user_show(struct db *db, const char *name, json_t **out, char **cause)
 	    " u.locked_at AS \"locked_at@\", u.lock_until AS \"lock_until@\","
 	    " u.lock_reason AS lock_reason, u.auto_unlocks AS auto_unlocks,"
 	    " (SELECT count(*) FROM identities i WHERE i.user_id = u.id)"
-	    "  AS identities, u.created AS \"created@\""
+	    "  AS identities, u.created AS \"created@\", u.version AS version"
 	    " FROM users u JOIN domains d ON d.id = u.domain_id"
 	    " WHERE u.id = :id";
 	sqlite3_stmt		*st;

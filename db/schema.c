@@ -331,10 +331,56 @@ static const char db_schema_4[] =
 
 "PRAGMA user_version = 4;";
 
+/*
+ * A user's version, counted up by every change to the user, its settings
+ * or its IP ranges (whoever makes it: an admin, a lock by rule), so that
+ * an admin's save can say which version it read (--if-version) and learn
+ * of a change made meanwhile instead of overwriting it.
+ */
+static const char db_schema_5[] =
+"ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+"CREATE TRIGGER users_version AFTER UPDATE ON users"
+"  WHEN NEW.version = OLD.version BEGIN"
+"  UPDATE users SET version = OLD.version + 1 WHERE id = NEW.id;"
+"END;"
+"CREATE TRIGGER user_settings_ins_version AFTER INSERT ON user_settings BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = NEW.user_id;"
+"END;"
+"CREATE TRIGGER user_settings_upd_version AFTER UPDATE ON user_settings BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = NEW.user_id;"
+"END;"
+"CREATE TRIGGER user_settings_del_version AFTER DELETE ON user_settings BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = OLD.user_id;"
+"END;"
+"CREATE TRIGGER user_ips_ins_version AFTER INSERT ON user_ips BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = NEW.user_id;"
+"END;"
+"CREATE TRIGGER user_ips_upd_version AFTER UPDATE ON user_ips BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = NEW.user_id;"
+"END;"
+"CREATE TRIGGER user_ips_del_version AFTER DELETE ON user_ips BEGIN"
+"  UPDATE users SET version = version + 1 WHERE id = OLD.user_id;"
+"END;"
+
+"PRAGMA user_version = 5;";
+
+/* Known tools by SHA-256, imported by an admin (content import-hashes). */
+static const char db_schema_6[] =
+"CREATE TABLE content_hashes ("
+"  sha256 TEXT PRIMARY KEY,"
+"  name TEXT NOT NULL,"
+"  category TEXT NOT NULL,"
+"  imported_at INTEGER NOT NULL"
+") STRICT, WITHOUT ROWID;"
+
+"PRAGMA user_version = 6;";
+
 const char *const db_migrations[] = {
 	db_schema_1,
 	db_schema_2,
 	db_schema_3,
 	db_schema_4,
+	db_schema_5,
+	db_schema_6,
 };
 const int db_nmigrations = sizeof db_migrations / sizeof db_migrations[0];

@@ -33,7 +33,7 @@ typedef int cli_set_fn(struct cli_state *, const struct ipc_arg *,
     const char *, char **);
 
 static cli_set_fn cli_set_str, cli_set_int, cli_set_bool, cli_set_list,
-    cli_set_secret, cli_set_text, cli_set_kv, cli_set_lines;
+    cli_set_secret, cli_set_text, cli_set_kv, cli_set_lines, cli_set_file;
 
 static cli_set_fn *const cli_setters[] = {
 	[T_STR] = cli_set_str,
@@ -44,6 +44,7 @@ static cli_set_fn *const cli_setters[] = {
 	[T_TEXT] = cli_set_text,
 	[T_KV] = cli_set_kv,
 	[T_LINES] = cli_set_lines,
+	[T_FILE] = cli_set_file,
 };
 
 /* Collect the distinct words that follow prefix ("" or "user.add"). */
@@ -373,6 +374,72 @@ cli_set_text(struct cli_state *st, const struct ipc_arg *a, const char *v,
 	}
 	free(text);
 	return cli_put(st, a, s, cause);
+}
+
+/*
+ * Read f to its end into *buf (grown as it fills), at most IPC_MAX_FILE
+ * bytes.
+ */
+static int
+cli_read_bytes(FILE *f, const char *path, char **buf, size_t *len,
+    char **cause)
+{
+	size_t	 cap = 0, n;
+	char	*grown;
+
+	*buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > IPC_MAX_FILE + 1)
+				cap = IPC_MAX_FILE + 1;
+			if ((grown = realloc(*buf, cap)) == NULL) {
+				ipc_cause(cause, "out of memory");
+				return EX_OSERR;
+			}
+			*buf = grown;
+		}
+		if ((n = fread(*buf + *len, 1, cap - *len, f)) == 0)
+			break;
+		*len += n;
+		if (*len > IPC_MAX_FILE) {
+			ipc_cause(cause, "%s is larger than %d bytes (%d MiB)",
+			    path, IPC_MAX_FILE, IPC_MAX_FILE / (1024 * 1024));
+			return EX_DATAERR;
+		}
+	}
+	if (ferror(f)) {
+		ipc_cause(cause, "cannot read %s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	return 0;
+}
+
+/* The bytes of FILE ("-" stdin), whatever they are: sent in base64. */
+static int
+cli_set_file(struct cli_state *st, const struct ipc_arg *a, const char *v,
+    char **cause)
+{
+	FILE	*f;
+	char	*buf = NULL;
+	size_t	 len;
+	int	 rc;
+
+	if ((rc = cli_stdin(st, v, cause)) != 0)
+		return rc;
+	if ((f = strcmp(v, "-") == 0 ? stdin : fopen(v, "rb")) == NULL) {
+		ipc_cause(cause, "cannot read %s: %s", v, strerror(errno));
+		return EX_NOINPUT;
+	}
+	rc = cli_read_bytes(f, v, &buf, &len, cause);
+	if (f != stdin)
+		fclose(f);
+	if (rc == 0)
+		rc = cli_put(st, a, json_stringn_nocheck(buf != NULL ? buf :
+		    "", len), cause);
+	free(buf);
+	return rc;
 }
 
 /* FILE itself: outfilterctl reads it part by part when it sends it. */

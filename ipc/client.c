@@ -1,7 +1,8 @@
 /*
  * The client side of the control socket: one ZMQ_REQ connection with a
- * PLAIN login, watched through a socket monitor so that a refused login,
- * a missing daemon and a slow one each get their own answer.
+ * PLAIN login (ipc://) or CURVE keys (tcp://), watched through a socket
+ * monitor so that a refused login, a missing daemon and a slow one each
+ * get their own answer.
  */
 #include <sys/stat.h>
 
@@ -25,6 +26,7 @@ struct ipc_client {
 	char	*endpoint;
 	char	*path;		/* the socket file of an ipc:// endpoint */
 	char	*user;		/* the admin logging in, NULL: local uid */
+	struct ipc_curve *curve;	/* tcp://: keys, in guarded memory */
 	int	 timeout_ms;
 	int	 connected;	/* a handshake succeeded once */
 	int	 refused;	/* the daemon refused the login */
@@ -47,6 +49,22 @@ client_setint(void *sock, int opt, int v)
 	return zmq_setsockopt(sock, opt, &v, sizeof v);
 }
 
+/* CURVE: the daemon's public key, and our key pair. */
+static int
+client_curve(struct ipc_client *c)
+{
+	char	public[IPC_CURVE_KEYLEN + 1];
+
+	if (zmq_curve_public(public, c->curve->secret_key) == -1)
+		return -1;
+	return zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY,
+	    c->curve->server_key, IPC_CURVE_KEYLEN) == -1 ||
+	    zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, public,
+	    IPC_CURVE_KEYLEN) == -1 ||
+	    zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, c->curve->secret_key,
+	    IPC_CURVE_KEYLEN) == -1 ? -1 : 0;
+}
+
 /* Options of the REQ socket, the login included. */
 static int
 client_options(struct ipc_client *c, const char *user, const char *password)
@@ -62,6 +80,8 @@ client_options(struct ipc_client *c, const char *user, const char *password)
 	    /* Nothing waits in a queue for a daemon that may never come. */
 	    client_setint(c->sock, ZMQ_IMMEDIATE, 1) == -1)
 		return -1;
+	if (c->curve != NULL)
+		return client_curve(c);
 	if (zmq_setsockopt(c->sock, ZMQ_PLAIN_USERNAME, user, strlen(user)) == -1 ||
 	    zmq_setsockopt(c->sock, ZMQ_PLAIN_PASSWORD, password,
 	    strlen(password)) == -1)
@@ -117,7 +137,8 @@ client_reset(struct ipc_client *c)
 	char	user[256], password[2048];
 	size_t	ulen = sizeof user - 1, plen = sizeof password - 1;
 
-	if (zmq_getsockopt(c->sock, ZMQ_PLAIN_USERNAME, user, &ulen) == -1 ||
+	if (c->curve != NULL ||
+	    zmq_getsockopt(c->sock, ZMQ_PLAIN_USERNAME, user, &ulen) == -1 ||
 	    zmq_getsockopt(c->sock, ZMQ_PLAIN_PASSWORD, password, &plen) == -1)
 		ulen = plen = 0;
 	user[ulen] = password[plen] = '\0';
@@ -132,15 +153,46 @@ struct ipc_client *
 ipc_client_open(const char *endpoint, const char *user, const char *password,
     int timeout_ms, char **cause)
 {
+	return ipc_client_open_curve(endpoint, NULL, user, password,
+	    timeout_ms, cause);
+}
+
+/* CURVE keys go with tcp:// endpoints and only there. */
+static int
+client_curve_wanted(const char *endpoint, const struct ipc_curve *curve,
+    char **cause)
+{
+	int	tcp = strncmp(endpoint, "tcp://", 6) == 0;
+
+	if (tcp && curve == NULL)
+		return ipc_cause(cause, "the control endpoint \"%s\" is "
+		    "tcp://, which needs CURVE keys: a server_key and a "
+		    "secret_key line in the credentials file", endpoint);
+	if (!tcp && curve != NULL)
+		return ipc_cause(cause, "the control endpoint \"%s\" is not "
+		    "tcp://: CURVE keys are for tcp:// endpoints", endpoint);
+	return 0;
+}
+
+struct ipc_client *
+ipc_client_open_curve(const char *endpoint, const struct ipc_curve *curve,
+    const char *user, const char *password, int timeout_ms, char **cause)
+{
 	struct ipc_client	*c;
 
+	if (client_curve_wanted(endpoint, curve, cause) == -1)
+		return NULL;
 	if ((c = calloc(1, sizeof *c)) == NULL ||
 	    (c->endpoint = strdup(endpoint)) == NULL ||
-	    (user != NULL && (c->user = strdup(user)) == NULL)) {
+	    (user != NULL && (c->user = strdup(user)) == NULL) ||
+	    (curve != NULL && (sodium_init() == -1 ||
+	    (c->curve = sodium_malloc(sizeof *c->curve)) == NULL))) {
 		ipc_cause(cause, "out of memory");
 		ipc_client_close(c);
 		return NULL;
 	}
+	if (curve != NULL)
+		memcpy(c->curve, curve, sizeof *c->curve);
 	if (strncmp(endpoint, "ipc://", 6) == 0 && endpoint[6] != '@' &&
 	    (c->path = strdup(endpoint + 6)) == NULL) {
 		ipc_cause(cause, "out of memory");
@@ -169,6 +221,8 @@ ipc_client_close(struct ipc_client *c)
 	free(c->endpoint);
 	free(c->path);
 	free(c->user);
+	if (c->curve != NULL)
+		sodium_free(c->curve);
 	free(c);
 }
 
@@ -187,6 +241,10 @@ client_login_failed(struct ipc_client *c, struct ipc_error *err)
 	if (c->zap_status != 400 && c->zap_status != 0)
 		ipc_fail(err, IPC_E_DENIED, "", "outfilterd could not check the "
 		    "login (status %d); see its log", c->zap_status);
+	else if (c->curve != NULL)
+		ipc_fail(err, IPC_E_DENIED, "", "login refused: outfilterd at %s "
+		    "lets in no admin with this CURVE key (see its [control] "
+		    "curve_clients)", c->endpoint);
 	else if (c->user != NULL)
 		ipc_fail(err, IPC_E_DENIED, "", "login refused for %s: wrong "
 		    "name or password", c->user);
@@ -251,8 +309,15 @@ client_event(struct ipc_client *c, struct ipc_error *err)
 		return client_login_failed(c, err);
 	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-		ipc_fail(err, IPC_E_BUSY, "", "the handshake with outfilterd at "
-		    "%s failed: is it an outfilterd control socket?", c->endpoint);
+		if (c->curve != NULL)
+			ipc_fail(err, IPC_E_BUSY, "", "the CURVE handshake with "
+			    "outfilterd at %s failed: is server_key its public "
+			    "key (its [control] curve_secret_file.pub)?",
+			    c->endpoint);
+		else
+			ipc_fail(err, IPC_E_BUSY, "", "the handshake with "
+			    "outfilterd at %s failed: is it an outfilterd "
+			    "control socket?", c->endpoint);
 		return IPC_CALL_UNREACHABLE;
 	case ZMQ_EVENT_CONNECT_RETRIED:
 		/*
@@ -294,9 +359,11 @@ client_wait(struct ipc_client *c, short what, long long deadline,
 		if (items[0].revents & what)
 			return 1;
 	}
+	/* A wrong server key is not refused: the daemon just stays silent. */
 	ipc_fail(err, IPC_E_BUSY, "", "outfilterd at %s did not answer within "
-	    "%d.%d s", c->endpoint, c->timeout_ms / 1000,
-	    c->timeout_ms % 1000 / 100);
+	    "%d.%d s%s", c->endpoint, c->timeout_ms / 1000,
+	    c->timeout_ms % 1000 / 100, c->curve != NULL && !c->connected ?
+	    ": is it running, and is server_key its CURVE public key?" : "");
 	return IPC_CALL_UNREACHABLE;
 }
 

@@ -3,6 +3,7 @@
  * table on the way in, so a handler only ever sees arguments of the right
  * shape.
  */
+#define _GNU_SOURCE		/* memmem */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ typedef int codec_check_fn(const struct ipc_arg *, json_t *,
     struct ipc_error *);
 
 static codec_check_fn codec_check_str, codec_check_int, codec_check_bool,
-    codec_check_list, codec_check_kv;
+    codec_check_list, codec_check_kv, codec_check_file;
 
 static codec_check_fn *const codec_checks[] = {
 	[T_STR] = codec_check_str,
@@ -25,6 +26,7 @@ static codec_check_fn *const codec_checks[] = {
 	[T_TEXT] = codec_check_str,
 	[T_KV] = codec_check_kv,
 	[T_LINES] = codec_check_str,
+	[T_FILE] = codec_check_file,
 };
 
 /* Members a request may have. */
@@ -208,6 +210,111 @@ codec_check_kv(const struct ipc_arg *a, json_t *v, struct ipc_error *err)
 	return 0;
 }
 
+/* The bytes of a T_FILE argument, as decoded: NULs and all. */
+static int
+codec_check_file(const struct ipc_arg *a, json_t *v, struct ipc_error *err)
+{
+	if (!json_is_string(v))
+		return codec_wrong_type(a, err);
+	if (json_string_length(v) > IPC_MAX_FILE)
+		return ipc_fail(err, IPC_E_INVALID, a->key, "argument \"%s\" "
+		    "is larger than %d bytes", a->key, IPC_MAX_FILE);
+	if (json_string_length(v) == 0 && a->flag == NULL && a->required)
+		return ipc_fail(err, IPC_E_INVALID, a->key,
+		    "argument \"%s\" must not be empty", a->key);
+	return 0;
+}
+
+/* One T_FILE argument from base64 to its bytes, in place in args. */
+static int
+codec_file_in(const struct ipc_arg *a, json_t *args, struct ipc_error *err)
+{
+	json_t		*v = json_object_get(args, a->key);
+	const char	*b64;
+	unsigned char	*bin;
+	size_t		 len, n;
+	int		 rc;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return codec_wrong_type(a, err);
+	b64 = json_string_value(v);
+	if ((len = json_string_length(v)) > IPC_MAX_FILE_B64)
+		return ipc_fail(err, IPC_E_INVALID, a->key, "argument \"%s\" "
+		    "is larger than %d bytes", a->key, IPC_MAX_FILE);
+	if ((bin = malloc(len / 4 * 3 + 1)) == NULL)
+		return ipc_fail(err, IPC_E_INTERNAL, a->key, "out of memory");
+	if (sodium_base642bin(bin, len / 4 * 3 + 1, b64, len, NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		rc = ipc_fail(err, IPC_E_INVALID, a->key, "argument \"%s\" is "
+		    "not base64 (RFC 4648, with padding, no line breaks)",
+		    a->key);
+	else if (json_object_set_new(args, a->key,
+	    json_stringn_nocheck((const char *)bin, n)) == -1)
+		rc = ipc_fail(err, IPC_E_INTERNAL, a->key, "out of memory");
+	else
+		rc = 0;
+	free(bin);
+	return rc;
+}
+
+/* Every T_FILE argument of args from base64 to its bytes. */
+static int
+codec_files_in(const struct ipc_cmd *cmd, json_t *args, struct ipc_error *err)
+{
+	const struct ipc_arg	*a;
+
+	if (!json_is_object(args))
+		return 0;	/* ipc_args_check() says what is wrong */
+	for (a = cmd->args; a->key != NULL; a++) {
+		if (a->type == T_FILE && codec_file_in(a, args, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * args with its T_FILE arguments' bytes in base64: a new object (sharing
+ * the other values), or a new reference to args when it has none.
+ */
+static json_t *
+codec_files_out(const struct ipc_cmd *cmd, json_t *args)
+{
+	const struct ipc_arg	*a;
+	json_t			*out, *v;
+	char			*b64;
+	size_t			 len;
+
+	if (cmd == NULL || !json_is_object(args) || !ipc_cmd_takes_file(cmd))
+		return json_incref(args);
+	if ((out = json_copy(args)) == NULL)
+		return NULL;
+	for (a = cmd->args; a->key != NULL; a++) {
+		if (a->type != T_FILE ||
+		    !json_is_string(v = json_object_get(out, a->key)))
+			continue;
+		len = json_string_length(v);
+		if ((b64 = malloc(sodium_base64_ENCODED_LEN(len,
+		    sodium_base64_VARIANT_ORIGINAL))) == NULL) {
+			json_decref(out);
+			return NULL;
+		}
+		sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(len,
+		    sodium_base64_VARIANT_ORIGINAL),
+		    (const unsigned char *)json_string_value(v), len,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if (json_object_set_new(out, a->key, json_string_nocheck(b64))
+		    == -1) {
+			free(b64);
+			json_decref(out);
+			return NULL;
+		}
+		free(b64);
+	}
+	return out;
+}
+
 int
 ipc_args_check(const struct ipc_cmd *cmd, json_t *args, struct ipc_error *err)
 {
@@ -312,29 +419,72 @@ codec_members(json_t *req, struct ipc_error *err)
 	return 0;
 }
 
+static int
+codec_too_large(struct ipc_error *err, size_t len, size_t max)
+{
+	return ipc_fail(err, IPC_E_TOO_LARGE, "", "the request of %zu bytes "
+	    "is larger than the limit of %zu bytes", len, max);
+}
+
 int
 ipc_request_decode(const char *buf, size_t len, const struct ipc_cmd **cmd,
     json_t **args, struct ipc_error *err)
+{
+	return ipc_request_decode_max(buf, len, IPC_MAX_FRAME, cmd, args, err);
+}
+
+/*
+ * Can buf be a request of a command that carries a file?  Only if it
+ * names one: a frame over the limit that names none is refused without
+ * being parsed.  (A name spelt with \u escapes is refused too.)
+ */
+static int
+codec_names_file_cmd(const char *buf, size_t len)
+{
+	char	quoted[128];
+	int	i;
+
+	for (i = 0; i < IPC_NCMDS; i++) {
+		if (!ipc_cmd_takes_file(&ipc_cmds[i]))
+			continue;
+		snprintf(quoted, sizeof quoted, "\"%s\"", ipc_cmds[i].name);
+		if (memmem(buf, len, quoted, strlen(quoted)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A frame over max is read only far enough to see whether its command
+ * carries a file: anything else about it is reported as too large.
+ */
+int
+ipc_request_decode_max(const char *buf, size_t len, size_t max,
+    const struct ipc_cmd **cmd, json_t **args, struct ipc_error *err)
 {
 	json_t	*req, *a;
 	int	 rc = -1;
 
 	*cmd = NULL;
 	*args = NULL;
-	if (len > IPC_MAX_FRAME)
-		return ipc_fail(err, IPC_E_TOO_LARGE, "", "the request of %zu "
-		    "bytes is larger than the limit of %d bytes", len,
-		    IPC_MAX_FRAME);
+	if (len > max && (len > IPC_MAX_FILE_FRAME ||
+	    !codec_names_file_cmd(buf, len)))
+		return codec_too_large(err, len, max);
 	if ((req = codec_parse(buf, len, "request", err)) == NULL)
-		return -1;
+		return len > max ? codec_too_large(err, len, max) : -1;
 	if (codec_version(req, "client", err) == -1 ||
-	    codec_members(req, err) == -1 || codec_command(req, cmd, err) == -1)
+	    codec_members(req, err) == -1 || codec_command(req, cmd, err) == -1 ||
+	    (len > max && !ipc_cmd_takes_file(*cmd))) {
+		if (len > max)
+			codec_too_large(err, len, max);
 		goto done;
+	}
 	if ((a = json_object_get(req, "args")) == NULL)
 		a = json_object();
 	else
 		json_incref(a);
-	if (a == NULL || ipc_args_check(*cmd, a, err) == -1) {
+	if (a == NULL || codec_files_in(*cmd, a, err) == -1 ||
+	    ipc_args_check(*cmd, a, err) == -1) {
 		json_decref(a);
 		goto done;
 	}
@@ -354,17 +504,21 @@ done:
 char *
 ipc_request_encode(const char *cmd, json_t *args)
 {
-	json_t	*req;
+	json_t	*req, *wire = NULL;
 	char	*s;
 
-	if (args != NULL)
+	if (args != NULL && (wire = codec_files_out(ipc_cmd_find(cmd),
+	    args)) == NULL)
+		return NULL;
+	if (wire != NULL)
 		req = json_pack("{s:i,s:s,s:O}", "v", IPC_PROTOCOL_VERSION,
-		    "cmd", cmd, "args", args);
+		    "cmd", cmd, "args", wire);
 	else
 		req = json_pack("{s:i,s:s,s:{}}", "v", IPC_PROTOCOL_VERSION,
 		    "cmd", cmd, "args");
 	s = codec_dump(req);
 	json_decref(req);
+	json_decref(wire);
 	return s;
 }
 

@@ -60,9 +60,22 @@ ipc_type_name(enum ipc_type type)
 		[T_TEXT] = "a string",
 		[T_KV] = "an object of strings",
 		[T_LINES] = "a string",
+		[T_FILE] = "a string of base64",
 	};
 
 	if ((unsigned)type >= sizeof names / sizeof names[0])
 		return "a value";
 	return names[type];
+}
+
+int
+ipc_cmd_takes_file(const struct ipc_cmd *cmd)
+{
+	const struct ipc_arg	*a;
+
+	for (a = cmd->args; a->key != NULL; a++) {
+		if (a->type == T_FILE)
+			return 1;
+	}
+	return 0;
 }

@@ -17,7 +17,8 @@
 
 enum ipc_role { ROLE_ADMIN, ROLE_SUPER };
 
-enum ipc_type { T_STR, T_INT, T_BOOL, T_LIST, T_SECRET, T_TEXT, T_KV, T_LINES };
+enum ipc_type { T_STR, T_INT, T_BOOL, T_LIST, T_SECRET, T_TEXT, T_KV, T_LINES,
+	T_FILE };
 
 #define CMDF_WRITE	0x1
 #define CMDF_LIST	0x2
@@ -138,6 +139,8 @@ const struct ipc_cmd	*ipc_cmd_find(const char *name);
 const struct ipc_arg	*ipc_cmd_arg(const struct ipc_cmd *, const char *key);
 /* How a type is named in messages: "a string", "a list of strings"... */
 const char		*ipc_type_name(enum ipc_type);
+/* Does cmd take a T_FILE argument (and so may send a larger request)? */
+int			 ipc_cmd_takes_file(const struct ipc_cmd *);
 
 /*
  * Codec (codec.c).  Every frame is one JSON object:
@@ -151,6 +154,17 @@ const char		*ipc_type_name(enum ipc_type);
 #define IPC_MAX_STR		1024
 /* Most entries in a T_LIST or T_KV argument. */
 #define IPC_MAX_ITEMS		1000
+/*
+ * A T_FILE argument: any bytes, at most IPC_MAX_FILE of them, base64 on
+ * the wire (RFC 4648 section 4, with padding, no line breaks).  The
+ * decoder turns it into a string of the bytes (NULs and all: read it with
+ * json_string_length) and the encoder back, so a handler and the
+ * command line only ever see the bytes.  A request carrying one may be
+ * up to IPC_MAX_FILE_FRAME bytes; any other stays within the frame limit.
+ */
+#define IPC_MAX_FILE		(25 * 1024 * 1024)
+#define IPC_MAX_FILE_B64	((IPC_MAX_FILE + 2) / 3 * 4)
+#define IPC_MAX_FILE_FRAME	(IPC_MAX_FILE_B64 + IPC_MAX_FRAME)
 
 /*
  * Parse and check a request against the command table: protocol version,
@@ -160,7 +174,17 @@ const char		*ipc_type_name(enum ipc_type);
  */
 int	 ipc_request_decode(const char *buf, size_t len,
 	    const struct ipc_cmd **cmd, json_t **args, struct ipc_error *err);
-/* Check args (an object) against cmd's argument list, as above. */
+/*
+ * The same with a frame limit of max bytes (the daemon's [control]
+ * max_frame) instead of IPC_MAX_FRAME; a command with a T_FILE argument
+ * may send up to IPC_MAX_FILE_FRAME whatever max is.
+ */
+int	 ipc_request_decode_max(const char *buf, size_t len, size_t max,
+	    const struct ipc_cmd **cmd, json_t **args, struct ipc_error *err);
+/*
+ * Check args (an object) against cmd's argument list, as above; a T_FILE
+ * argument is checked as the bytes it decodes to.
+ */
 int	 ipc_args_check(const struct ipc_cmd *, json_t *args,
 	    struct ipc_error *err);
 /* Overwrite the T_SECRET strings of args in place before it is freed. */
@@ -168,6 +192,7 @@ void	 ipc_args_wipe(const struct ipc_cmd *, json_t *args);
 /*
  * Encoders return a malloc'ed compact JSON text, or NULL when out of
  * memory.  They borrow args and result (NULL stands for {} and null).
+ * The bytes of a T_FILE argument go out in base64.
  */
 char	*ipc_request_encode(const char *cmd, json_t *args);
 char	*ipc_reply_ok(json_t *result);
@@ -210,10 +235,28 @@ int	 ipc_reply_decode(const char *buf, size_t len, json_t **result,
 struct ipc_client;
 
 /*
+ * The CURVE keys of a client of a tcp:// endpoint (the daemon's [control]
+ * remote_endpoint), as Z85 text: the daemon's public key, and the
+ * client's own secret key, whose public half the daemon's [control]
+ * curve_clients lists for an admin account.  Over tcp:// that key is the
+ * login: the user name and password are not sent.
+ */
+#define IPC_CURVE_KEYLEN	40
+struct ipc_curve {
+	char	server_key[IPC_CURVE_KEYLEN + 1];
+	char	secret_key[IPC_CURVE_KEYLEN + 1];
+};
+
+/*
  * Returns NULL with *cause (malloc'ed) when the endpoint is not one libzmq
  * takes or ZeroMQ cannot set up the socket.  The password is not kept.
+ * A tcp:// endpoint needs CURVE keys: ipc_client_open_curve().
  */
 struct ipc_client	*ipc_client_open(const char *endpoint, const char *user,
+			    const char *password, int timeout_ms, char **cause);
+/* The same with CURVE keys for a tcp:// endpoint (copied, NULL: none). */
+struct ipc_client	*ipc_client_open_curve(const char *endpoint,
+			    const struct ipc_curve *, const char *user,
 			    const char *password, int timeout_ms, char **cause);
 int			 ipc_client_call(struct ipc_client *, const char *cmd,
 			    json_t *args, json_t **result, struct ipc_error *err);
@@ -234,9 +277,9 @@ struct ipc_cli {
 /*
  * Returns 0 with cli filled (cli->args NULL when help was asked for), or a
  * sysexits status (EX_USAGE, EX_NOINPUT for an unreadable FILE, EX_DATAERR
- * for an empty password) with *cause malloc'ed.  T_SECRET and T_TEXT
- * arguments read their FILE here ("-" is stdin); a T_LINES one keeps the
- * FILE's name, for outfilterctl to read in parts.
+ * for an empty password) with *cause malloc'ed.  T_SECRET, T_TEXT and
+ * T_FILE arguments read their FILE here ("-" is stdin); a T_LINES one
+ * keeps the FILE's name, for outfilterctl to read in parts.
  */
 int	 ipc_cli_parse(int argc, char *const argv[], struct ipc_cli *,
 	    char **cause);
@@ -303,6 +346,17 @@ int	 ipc_login_endpoint(const char *path, char **endpoint, char **cause);
  */
 int	 ipc_login_credentials(const char *path, char **user, char **password,
 	    char **cause);
+/*
+ * CURVE keys from the same credentials file: "server_key = KEY" (or the
+ * path of a file holding it, such as the daemon's curve_secret_file.pub)
+ * and "secret_key = KEY".  0 with *curve NULL when the file has neither;
+ * *curve is in guarded memory: free it with ipc_login_free_curve().
+ */
+int	 ipc_login_curve(const char *path, struct ipc_curve **curve,
+	    char **cause);
+void	 ipc_login_free_curve(struct ipc_curve *);
+/* A new key pair (Z85, IPC_CURVE_KEYLEN + 1 bytes each); 0 or -1. */
+int	 ipc_curve_keypair(char *public, char *secret);
 /* The first line of FILE ("-": stdin) as a password; EX_DATAERR if empty. */
 int	 ipc_login_read_secret(const char *path, char **secret, char **cause);
 void	 ipc_login_free_secret(char *);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "config.h"
 #include "ctl_parts.h"
@@ -25,6 +26,7 @@ struct ctl {
 	const char	*endpoint;	/* --endpoint */
 	const char	*user;		/* --user */
 	const char	*password_file;	/* --password-file */
+	struct ipc_curve *curve;	/* tcp://: from the credentials file */
 	int		 json;		/* --json */
 	int		 timeout_ms;
 	int		 timeout_given;	/* events: ends a silence */
@@ -38,7 +40,7 @@ ctl_usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-c FILE] [--json] [--user NAME --password-file "
 	    "FILE]\n       [--endpoint ENDPOINT] [--timeout SEC] COMMAND "
-	    "[ARGS]\n", ctl_prog);
+	    "[ARGS]\n       %s --curve-keygen\n", ctl_prog, ctl_prog);
 }
 
 static void
@@ -53,6 +55,7 @@ ctl_help(void)
 	    "  --endpoint ENDPOINT   the daemon's control endpoint\n"
 	    "  --timeout SEC         wait at most SEC seconds (default %d);\n"
 	    "                        events: end after SEC s without one\n"
+	    "  --curve-keygen        print a new CURVE key pair for tcp://\n"
 	    "  --version             print the version\n"
 	    "\ncommands (\"%s help COMMAND\" for one; every word may be "
 	    "shortened):\n", CTL_TIMEOUT_MS / 1000, ctl_prog);
@@ -100,6 +103,28 @@ ctl_timeout(const char *arg, int *ms)
 }
 
 /*
+ * --curve-keygen: a key pair for a tcp:// endpoint, as the lines that
+ * take it: the public key for the daemon's [control] curve_clients, the
+ * secret one for the credentials file.
+ */
+static int
+ctl_curve_keygen(void)
+{
+	char	public[IPC_CURVE_KEYLEN + 1], secret[IPC_CURVE_KEYLEN + 1];
+
+	if (ipc_curve_keypair(public, secret) == -1)
+		return ctl_fail(EX_SOFTWARE, "cannot make a CURVE key pair: "
+		    "libzmq was built without CURVE");
+	printf("# for the daemon's [control] curve_clients file, after the "
+	    "admin's name:\npublic_key = %s\n# for the credentials file of "
+	    "outfilterctl:\nsecret_key = %s\n", public, secret);
+	sodium_memzero(secret, sizeof secret);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return ctl_fail(EX_IOERR, "cannot write the key pair");
+	return 0;
+}
+
+/*
  * The options before the command.  Returns -1 to go on, else the exit
  * status (0 after --help or --version).
  */
@@ -112,6 +137,7 @@ ctl_options(struct ctl *ctl, int argc, char *argv[])
 		{ "password-file", required_argument, NULL, 'p' },
 		{ "endpoint", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "curve-keygen", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -131,6 +157,7 @@ ctl_options(struct ctl *ctl, int argc, char *argv[])
 				return EX_USAGE;
 			ctl->timeout_given = 1;
 			break;
+		case 'K': return ctl_curve_keygen();
 		case 'h': ctl_help(); return 0;
 		case 'V':
 			printf("outfilterctl (%s) %s, control protocol %d\n",
@@ -223,14 +250,41 @@ ctl_command(struct ctl *ctl, int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * Over tcp://, the CURVE keys of the credentials file are the login;
+ * there is no other.
+ */
+static int
+ctl_login_curve(struct ctl *ctl, const char *endpoint)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	if (strncmp(endpoint, "tcp://", 6) != 0)
+		return 0;
+	if (ctl->user != NULL)
+		return ctl_fail(EX_USAGE, "--user logs in with a password, which "
+		    "a tcp:// endpoint does not take: the CURVE key of the "
+		    "credentials file says who you are");
+	if ((rc = ipc_login_curve(NULL, &ctl->curve, &cause)) != 0)
+		return ctl_cause(rc, cause);
+	if (ctl->curve == NULL)
+		return ctl_fail(EX_CONFIG, "%s is a tcp:// endpoint, which needs "
+		    "CURVE keys: a server_key and a secret_key line in the "
+		    "credentials file (see outfilterctl(8))", endpoint);
+	return 0;
+}
+
 /* Who logs in: --user with its file, a credentials file, or this uid. */
 static int
-ctl_login(struct ctl *ctl, char **user, char **password)
+ctl_login(struct ctl *ctl, const char *endpoint, char **user, char **password)
 {
 	char	*cause = NULL;
 	int	 rc;
 
 	*user = *password = NULL;
+	if ((rc = ctl_login_curve(ctl, endpoint)) != 0 || ctl->curve != NULL)
+		return rc;
 	if (ctl->user != NULL) {
 		if ((*user = strdup(ctl->user)) == NULL)
 			return ctl_fail(EX_OSERR, "out of memory");
@@ -283,8 +337,8 @@ ctl_call(struct ctl *ctl, const char *endpoint, const char *user,
 	char			*cause = NULL;
 	int			 rc, status;
 
-	client = ipc_client_open(endpoint, user, password, ctl->timeout_ms,
-	    &cause);
+	client = ipc_client_open_curve(endpoint, ctl->curve, user, password,
+	    ctl->timeout_ms, &cause);
 	if (client == NULL)
 		return ctl_cause(EX_CONFIG, cause);
 	if (ctl_parts_wanted(ctl->cli.cmd))
@@ -374,6 +428,9 @@ ctl_follow(struct ctl *ctl, json_t *reply, const char *user,
 	if (ep == NULL)
 		return ctl_fail(EX_PROTOCOL, "outfilterd did not say where its "
 		    "event socket is");
+	if (ctl->curve != NULL)
+		return ctl_fail(EX_UNAVAILABLE, "outfilterd publishes its events "
+		    "on its local socket %s only, not over tcp://", ep);
 	if ((sub = ipc_sub_open(ep, user, password, json_object_get(
 	    ctl->cli.args, "types"), &cause)) == NULL)
 		return ctl_cause(EX_UNAVAILABLE, cause);
@@ -440,9 +497,10 @@ ctl_main(struct ctl *ctl, int argc, char *argv[])
 		return ctl_cause(rc, cause);
 	if (endpoint == NULL)
 		return ctl_fail(EX_OSERR, "out of memory");
-	if ((rc = ctl_login(ctl, &user, &password)) == 0)
+	if ((rc = ctl_login(ctl, endpoint, &user, &password)) == 0)
 		rc = ctl_run(ctl, endpoint, user, password);
 	ipc_login_free_secret(password);
+	ipc_login_free_curve(ctl->curve);
 	free(user);
 	free(endpoint);
 	return rc;

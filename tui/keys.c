@@ -65,6 +65,12 @@ const struct tui_key tui_keys[] = {
 	    "previous field" },
 	{ A_SAVE,	KEY_F(2), CTRL('o'), "F2", "^O", "Save",
 	    "save the form (Enter on its last field too)" },
+	{ A_EXPORT,	'x', 0,		"x", NULL,	"Export",
+	    "write the selected message to a file (asks where)" },
+	{ A_IMPORT,	'i', 0,		"i", NULL,	"Import",
+	    "import a file, sent in parts (asks which)" },
+	{ A_CHECK,	'c', 0,		"c", NULL,	"Check",
+	    "check a domain as the relay would (asks which)" },
 	{ A_NONE,	0, 0, NULL, NULL, NULL, NULL }
 };
 

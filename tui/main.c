@@ -26,9 +26,13 @@
 /* The main loop wakes at least this often (ms). */
 #define TUI_POLL_MS	200
 
+/* After a resize, the whole screen is sent again this late (ms). */
+#define TUI_REPAINT_MS	200
+
 struct tui			 tui;
 static volatile sig_atomic_t	 tui_signal;
 static int			 tui_curses;	/* curses is running */
+static long long		 tui_repaint_at;	/* 0: none due */
 
 static void
 tui_usage(FILE *f)
@@ -114,8 +118,12 @@ tui_curses_start(void)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	/* Esc is "back": it must not wait a second for a key sequence. */
-	set_escdelay(50);
+	/*
+	 * Esc is "back": it must not wait a second for a key sequence.  A
+	 * key's sequence comes in one write, so 25 ms (as htop waits) tells
+	 * them apart even over SSH, and Esc answers well within 150 ms.
+	 */
+	set_escdelay(25);
 	curs_set(0);
 	if (tui.color && has_colors())
 		initCDKColor();
@@ -252,6 +260,7 @@ tui_whoami(void *arg, int rc, json_t *result, const struct ipc_error *err)
 	snprintf(tui.admin, sizeof tui.admin, "%s", name != NULL ? name : "?");
 	tui.super = role != NULL && strcmp(role, "super") == 0;
 	tui.known = 1;
+	live_whoami(tui.super);
 	/* The menu shows what this role may use. */
 	tui_rebuild();
 }
@@ -264,6 +273,7 @@ tui_login_done(void *arg, int ok, const char *text)
 		tui.quit = 1;
 		return;
 	}
+	live_login(text, text + strlen(text) + 1);
 	conn_login(text, text + strlen(text) + 1);
 	conn_call("whoami", NULL, tui_whoami, NULL);
 }
@@ -328,13 +338,28 @@ tui_screen_key(int key)
 		frame_msg("nothing to go back to: q or Q quits");
 }
 
+static long long
+tui_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 tui_key(int key)
 {
 	if (key == KEY_RESIZE) {
-		/* What the terminal kept of the old size is not trusted. */
+		/*
+		 * What the terminal kept of the old size is not trusted; nor
+		 * what was drawn while it was still changing size (a
+		 * terminal resized twice in a row): everything is sent
+		 * again once it has settled.
+		 */
 		clearok(curscr, TRUE);
 		tui_rebuild();
+		tui_repaint_at = tui_now_ms() + TUI_REPAINT_MS;
 		return;
 	}
 	if (tui_small()) {
@@ -391,12 +416,17 @@ tui_loop(void)
 	int		key;
 
 	while (!tui.quit && tui_signal == 0) {
+		if (tui_repaint_at != 0 && tui_now_ms() >= tui_repaint_at) {
+			clearok(curscr, TRUE);
+			tui_repaint_at = 0;
+		}
 		tui_draw();
 		items[0] = (zmq_pollitem_t){ NULL, 0, ZMQ_POLLIN, 0 };
 		items[1] = (zmq_pollitem_t){ conn_socket(), 0, ZMQ_POLLIN, 0 };
 		if (zmq_poll(items, 2, TUI_POLL_MS) == -1 && errno != EINTR)
 			tui_fatal(EX_OSERR, "zmq_poll: %s", zmq_strerror(errno));
 		conn_dispatch();
+		live_poll();
 		/* Also after EINTR: SIGWINCH leaves a KEY_RESIZE to read. */
 		while (!tui.quit && (key = wgetch(stdscr)) != ERR)
 			tui_key(key);
@@ -467,6 +497,8 @@ main(int argc, char *argv[])
 	if (conn_start(endpoint, TUI_TIMEOUT_MS, &cause) == -1)
 		tui_fatal(EX_UNAVAILABLE, "%s", cause);
 	free(endpoint);
+	/* The event socket's subscriber takes it when whoami says super. */
+	live_login(tui.user, tui.password);
 	/* The connection keeps the password only inside libzmq. */
 	ipc_login_free_secret(tui.password);
 	tui.password = NULL;
@@ -482,6 +514,7 @@ main(int argc, char *argv[])
 	endCDK();	/* endwin() */
 	tui_curses = 0;
 	conn_stop();
+	live_free();
 	free(tui.user);
 	return tui_signal != 0 ? 128 + tui_signal : 0;
 }

@@ -159,6 +159,19 @@ run_editor(char **text, const char *suffix)
 }
 
 int
+run_pager_file(const char *path)
+{
+	const char	*pager = run_program("PAGER", NULL, "less");
+	int		 rc;
+
+	if ((rc = run_on_terminal(pager, path)) != 0) {
+		frame_err("%s exited with %d", pager, rc);
+		return -1;
+	}
+	return 0;
+}
+
+int
 run_pager(const char *text)
 {
 	const char	*pager = run_program("PAGER", NULL, "less");

@@ -40,11 +40,27 @@ form_err_lines(const struct form *f, const struct field *fl)
 	return n > 3 ? 3 : n;
 }
 
+/*
+ * Lines of the form's own error (one the daemon gave about no field, such
+ * as a user changed by someone else meanwhile): up to three, wrapped.
+ */
+static int
+form_top_err_lines(const struct form *f)
+{
+	int	room = COLS - 2, n;
+
+	if (f->error[0] == '\0' || room < 10)
+		return 1;
+	n = ((int)strlen(f->error) + room - 1) / room;
+	return n > 3 ? 3 : n;
+}
+
 /* Layout from f->top: rows of the fields, their error lines, the button. */
 static void
 form_layout(struct form *f)
 {
-	int	i, row = frame_body_top() + 2, last = LINES - 4, e;
+	int	i, row = frame_body_top() + 1 + form_top_err_lines(f);
+	int	last = LINES - 4, e;
 
 	for (i = 0; i < f->n; i++)
 		f->f[i].row = -1;
@@ -316,7 +332,7 @@ form_draw(struct screen *s)
 {
 	struct form	*f = s->data;
 	struct field	*fl = f->focus < f->n ? &f->f[f->focus] : NULL;
-	int		 i, top = frame_body_top();
+	int		 i, top = frame_body_top(), room = COLS - 2;
 
 	attrset(A_BOLD);
 	mvprintw(top, 1, "%.*s", COLS - 2, f->title);
@@ -325,7 +341,13 @@ form_draw(struct screen *s)
 	clrtoeol();
 	if (f->error[0] != '\0') {
 		attrset(A_BOLD);
-		mvprintw(top + 1, 1, "%.*s", COLS - 2, f->error);
+		for (i = 0; i < form_top_err_lines(f); i++) {
+			move(top + 1 + i, 0);
+			clrtoeol();
+			mvprintw(top + 1 + i, 1, "%.*s", room,
+			    (int)strlen(f->error) > i * room ? f->error +
+			    i * room : "");
+		}
 		attrset(A_NORMAL);
 	} else if (f->top > 0)
 		mvprintw(top + 1, 1, "(%d more above)", f->top);

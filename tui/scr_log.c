@@ -26,15 +26,12 @@ static const enum tui_action log_actions[] = {
 };
 
 /* The filter form's fields: the arguments of log.search, in this order. */
-static const struct {
-	const char	*key;
-	const char	*label;
-} log_fields[] = {
+static const struct filter_field log_fields[] = {
 	{ "domain", "Domain" }, { "user", "User" }, { "sender", "Sender" },
 	{ "recipient", "Recipient" }, { "status", "Status" },
 	{ "since", "Since" }, { "until", "Until" }, { "queue_id", "Queue ID" },
+	{ NULL, NULL }
 };
-#define LOG_NFIELDS	(int)(sizeof log_fields / sizeof log_fields[0])
 
 struct logs {
 	struct list	*list;
@@ -47,24 +44,6 @@ log_args(void *arg, json_t *args)
 	struct logs	*g = arg;
 
 	json_object_update(args, g->filter);
-}
-
-static void
-log_label(struct logs *g)
-{
-	char		 label[400];
-	const char	*key;
-	json_t		*v;
-	size_t		 len = 0;
-
-	label[0] = '\0';
-	json_object_foreach(g->filter, key, v) {
-		if (len < sizeof label)
-			len += snprintf(label + len, sizeof label - len,
-			    "%s%s=%s", len ? " " : "", key,
-			    json_string_value(v));
-	}
-	list_set_label(g->list, label);
 }
 
 static int
@@ -114,55 +93,16 @@ log_leave(struct screen *s)
 	free(g);
 }
 
-/* The daemon took the filter (one row asked): the list follows it. */
-static int
-log_filter_done(struct form *f, void *arg, json_t *result)
+/* The filter form's search was taken: the list follows it. */
+static void
+log_filtered(void *arg)
 {
 	struct logs	*g = arg;
 
-	json_decref(g->filter);
-	g->filter = form_args(f, "log.search");
-	if (g->filter == NULL)
-		g->filter = json_object();
-	log_label(g);
+	filter_label(g->list, g->filter);
 	list_reload(g->list);
 	frame_msg("%s", json_object_size(g->filter) ? "filtered" :
 	    "every message");
-	return 0;
-}
-
-static int
-log_filter_save(struct form *f, void *arg)
-{
-	json_t	*args;
-
-	if ((args = form_args(f, "log.search")) == NULL)
-		return -1;
-	json_object_set_new(args, "limit", json_integer(1));
-	return form_call(f, "log.search", args, log_filter_done);
-}
-
-static void
-log_filter(struct logs *g)
-{
-	struct form	*f;
-	char		 title[300];
-	int		 i;
-
-	snprintf(title, sizeof title, "Filter: %s (empty fields: any)",
-	    ipc_cmd_find("log.search")->help);
-	if ((f = form_new(title, log_filter_save, g)) == NULL)
-		return;
-	form_button(f, "Search");
-	for (i = 0; i < LOG_NFIELDS; i++) {
-		if (form_arg(f, "log.search", log_fields[i].key,
-		    log_fields[i].label, json_string_value(json_object_get(
-		    g->filter, log_fields[i].key))) == -1) {
-			form_discard(f);
-			return;
-		}
-	}
-	form_open(f);
 }
 
 static void
@@ -220,7 +160,10 @@ log_action(struct screen *s, enum tui_action a)
 
 	switch (a) {
 	case A_OPEN:	log_show(g); break;
-	case A_FILTER:	log_filter(g); break;
+	case A_FILTER:
+		filter_open("log.search", log_fields, &g->filter, log_filtered,
+		    g);
+		break;
 	case A_LOCK:	log_lock(g); break;
 	case A_REFRESH:	list_reload(g->list); break;
 	default:

@@ -22,11 +22,11 @@ static const struct menu_entry menu_entries[] = {
 	{ "Lock templates",		 "template.list",   &scr_templates },
 	{ "Log search",			 "log.search",	    &scr_log },
 	{ "Quarantine",			 "quarantine.list", &scr_quarantine },
-	{ "Archive",			 "archive.search",  NULL },
+	{ "Archive",			 "archive.search",  &scr_archive },
 	{ "Domains",			 "domain.list",	    &scr_domains },
 	{ "DKIM keys",			 "dkim.list",	    &scr_dkim },
 	{ "Admins",			 "admin.list",	    &scr_admins },
-	{ "Newly registered domains",	 "nrd.status",	    NULL },
+	{ "Newly registered domains",	 "nrd.status",	    &scr_nrd },
 	{ "Status",			 "status",	    &scr_status },
 };
 #define MENU_N	(int)(sizeof menu_entries / sizeof menu_entries[0])

@@ -23,6 +23,7 @@ enum tui_action {
 	A_ADD, A_EDIT, A_DELETE, A_LOCK, A_UNLOCK, A_PASSWD, A_TOGGLE,
 	A_RESET, A_RELEASE, A_PREVIEW, A_VIEW,
 	A_REFRESH, A_NEXT_FIELD, A_PREV_FIELD, A_SAVE,
+	A_EXPORT, A_IMPORT, A_CHECK,
 	A_NACTIONS
 };
 
@@ -85,6 +86,48 @@ const char	*conn_why(void);
 int		 conn_pending(void);
 /* main.c: told when the state changes. */
 void		 tui_conn_changed(enum conn_state old, enum conn_state new);
+
+/*
+ * live.c: the daemon's event socket (super-admins only): the counters of
+ * its stats events, their last hour and the latest events, for the
+ * status screen.
+ */
+enum live_state {
+	LIVE_OFF,		/* not subscribed: the role is not known yet */
+	LIVE_NOT_SUPER,		/* the socket is for super-admins */
+	LIVE_WAITING,		/* subscribed; no counters yet, or for a while */
+	LIVE_UP,
+	LIVE_FAILED		/* live_why() says why */
+};
+
+#define LIVE_HOUR	60	/* minutes of history */
+#define LIVE_EVENTS	100	/* latest events kept */
+#define LIVE_NSERIES	3
+
+struct live_series {
+	const char	*key;		/* member of the stats event */
+	const char	*label;
+};
+extern const struct live_series	live_series[LIVE_NSERIES];
+
+/* The login of the connection (user NULL: the local super-admin path). */
+void		 live_login(const char *user, const char *password);
+/* whoami answered: subscribe a super-admin, forget the login otherwise. */
+void		 live_whoami(int super);
+/* Every round of the main loop, without waiting; 1 when something came. */
+int		 live_poll(void);
+void		 live_stop(void);
+void		 live_free(void);
+enum live_state	 live_state(void);
+const char	*live_why(void);
+/* The latest stats event (borrowed), or NULL. */
+const json_t	*live_stats(void);
+/* The series' last max minutes into v, oldest first; how many there are. */
+int		 live_history(int series, long long *v, int max);
+/* The i-th latest event as a line (0: the newest), or NULL. */
+const char	*live_event_line(int i);
+/* An event as "12:03:04 lock     bob@example.com by uid:0: ...", malloc'ed. */
+char		*live_event_text(const json_t *);
 
 /* A screen: one file each (scr_*.c). */
 struct screen;
@@ -155,6 +198,8 @@ void		 tui_call_failed(int rc, const struct ipc_error *);
 int		 run_editor(char **text, const char *suffix);
 /* Show text in $PAGER (less). */
 int		 run_pager(const char *text);
+/* Show the file at path in $PAGER. */
+int		 run_pager_file(const char *path);
 
 /* frame.c: top line, message line, footer; messages. */
 void		 frame_draw(void);
@@ -239,11 +284,52 @@ void		 list_on_change(struct list *, void (*fn)(void *));
 /* Said after the row count: the filter in force. */
 void		 list_set_label(struct list *, const char *);
 
+/*
+ * transfer.c: a file moved to or from the daemon in parts, a request each,
+ * from the main loop.  done is called once, after which the transfer is
+ * gone: rc is IPC_CALL_*, or TRANSFER_LOCAL (a local file failed) with
+ * err->message; result (borrowed) the merged replies of an upload, or
+ * {"size":N} of a download.
+ */
+#define TRANSFER_LOCAL	-10
+struct transfer;
+typedef void transfer_done_fn(void *arg, int rc, json_t *result,
+		    const struct ipc_error *err);
+/* Send path's lines as cmd's T_LINES argument; args (stolen): the others. */
+struct transfer	*transfer_upload(const char *cmd, json_t *args,
+		    const char *path, transfer_done_fn *, void *arg,
+		    char **cause);
+/* Write cmd's bytes to path, whole or not at all (args stolen). */
+struct transfer	*transfer_download(const char *cmd, json_t *args,
+		    const char *path, transfer_done_fn *, void *arg,
+		    char **cause);
+/* Stop it (done is not called); what was sent stays sent. */
+void		 transfer_cancel(struct transfer *);
+/* "45% (1.2 MB of 3.0 MB)" */
+void		 transfer_progress(const struct transfer *, char *, size_t);
+/* A path as typed, "~/" as $HOME; 0, or -1 when too long. */
+int		 transfer_path(const char *in, char *out, size_t size);
+
+/* filter.c: the filter form of a searched list. */
+struct filter_field {
+	const char	*key;		/* an argument of the list command */
+	const char	*label;
+};
+/*
+ * Open the form for fields (up to a NULL key), filled from *filter; when
+ * the daemon takes it, *filter is replaced and applied(arg) called.
+ */
+void		 filter_open(const char *cmd, const struct filter_field *,
+		    json_t **filter, void (*applied)(void *), void *arg);
+/* "sender=a@b user=x" after the list's row count. */
+void		 filter_label(struct list *, const json_t *filter);
+
 /* The screens. */
 extern const struct screen_ops	scr_menu, scr_status, scr_domains,
 				scr_users, scr_user, scr_detail, scr_help,
 				scr_form, scr_identities, scr_templates,
-				scr_log, scr_admins, scr_quarantine, scr_dkim;
+				scr_log, scr_admins, scr_quarantine, scr_dkim,
+				scr_archive, scr_nrd;
 
 /* scr_detail.c: param for scr_detail. */
 struct detail_param {

@@ -33,6 +33,22 @@ struct useract_ctx {
 	json_t		*user;		/* the user after the last change */
 };
 
+/*
+ * The form's change applies to the version of the user it was opened
+ * with: when someone else changed the user meanwhile, the daemon says so
+ * (conflict) and the form shows it instead of overwriting that change.
+ */
+static json_t *
+useract_if_version(json_t *args, const struct useract_ctx *c)
+{
+	json_t	*v = json_object_get(c->user, "version");
+
+	if (args != NULL && json_is_integer(v))
+		json_object_set_new(args, "if_version", json_integer(
+		    json_integer_value(v)));
+	return args;
+}
+
 static struct useract_slot *
 useract_slot(const char *name, useract_fn *fn, void *arg, const char *done)
 {
@@ -423,26 +439,30 @@ useract_edit_save(struct form *f, void *arg)
 		frame_msg("nothing was changed");
 		return 1;
 	}
-	return form_call(f, "user.set", json_pack("{s:s,s:o}", "name",
-	    c->name, "settings", set), useract_edit_done);
+	return form_call(f, "user.set", useract_if_version(json_pack(
+	    "{s:s,s:o}", "name", c->name, "settings", set), c),
+	    useract_edit_done);
 }
 
 void
 useract_edit(const json_t *user, const char *group, const char *key,
     useract_fn *fn, void *arg)
 {
-	const char	*name = json_string_value(json_object_get(user, "name"));
-	json_t		*set = json_object_get(user, "settings");
-	struct form	*f;
-	char		 title[300];
-	size_t		 i;
+	const char		*name = json_string_value(json_object_get(user,
+				    "name"));
+	json_t			*set = json_object_get(user, "settings");
+	struct useract_ctx	*c;
+	struct form		*f;
+	char			 title[300];
+	size_t			 i;
 
 	if (name == NULL || !tui_may("user.set"))
 		return;
 	snprintf(title, sizeof title, "Edit %s: user %s", group, name);
 	if ((f = useract_form(title, name, useract_edit_save, fn, arg,
-	    NULL)) == NULL)
+	    &c)) == NULL)
 		return;
+	c->user = json_deep_copy(user);
 	for (i = 0; i < ipc_nusets; i++) {
 		if (strcmp(ipc_usets[i].group, group) == 0 &&
 		    form_uset(f, &ipc_usets[i], set) == -1) {
@@ -487,8 +507,8 @@ useract_ips_next(struct form *f, struct useract_ctx *c)
 
 	if (cmd == NULL || ip == NULL)
 		return -1;
-	return form_call(f, cmd, json_pack("{s:s,s:s}", "name", c->name, "ip",
-	    ip), useract_ips_done);
+	return form_call(f, cmd, useract_if_version(json_pack("{s:s,s:s}",
+	    "name", c->name, "ip", ip), c), useract_ips_done);
 }
 
 static int

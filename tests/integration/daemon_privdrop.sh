@@ -17,4 +17,29 @@ is "the domain was stored" priv.example "$(jget 'j["domain"]')"
 fails 77 "nobody is not a super-admin" 'login|refused|denied' \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	"$OUTFILTERCTL" -c "$T/outfilterd.conf" status
+
+# Its secrets and files: 0600 (directories 0700), nobody's.
+is "not dumpable: its /proc entries stay root's" root "$(stat -c %U "/proc/$of_pid/status")"
+ok "domain on" ctl domain enable priv.example
+ok "an IP user" ctl user add ip host1 --domain priv.example --ip 127.0.0.1
+ok "a DKIM key, made by the service user" ctl dkim keygen priv.example s1
+ok "archive and quarantine" ctl user set host1 dkim.selector=s1 archive=on spam.reaction=quarantine
+ok "a message archived" swaks --server "127.0.0.1:$RELAY_PORT" --timeout 20 \
+	--from a@priv.example --to b@example.org
+ok "a message held" swaks --server "127.0.0.1:$RELAY_PORT" --timeout 20 \
+	--from a@priv.example --to b@example.org \
+	--body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
+# mode_owner PATH...: "MODE OWNER" of each, one line each.
+mode_owner() { stat -c '%a %U' "$@" | sort -u; }
+is "the state directory" "700 nobody" "$(mode_owner "$T/lib")"
+is "the database and its journal" "600 nobody" \
+	"$(mode_owner "$T/lib/outfilter.db" "$T/lib/outfilter.db-wal" "$T/lib/outfilter.db-shm")"
+is "the DKIM key file" "600 nobody" "$(mode_owner "$T/lib/dkim.key")"
+is "the archive key file" "600 nobody" "$(mode_owner "$T/lib/archive.key")"
+is "the TLS key and its directory" "600 nobody
+700 nobody" "$(mode_owner "$T/lib/tls/key.pem" "$T/lib/tls")"
+is "the archive's directories" "700 nobody" "$(find "$T/lib/archive" -type d -exec stat -c '%a %U' {} + | sort -u)"
+is "its files, one archived" "600 nobody" "$(find "$T/lib/archive" -type f -exec stat -c '%a %U' {} + | sort -u)"
+is "the quarantine's directories" "700 nobody" "$(find "$T/lib/quarantine" -type d -exec stat -c '%a %U' {} + | sort -u)"
+is "its files, one held" "600 nobody" "$(find "$T/lib/quarantine" -type f -exec stat -c '%a %U' {} + | sort -u)"
 of_done

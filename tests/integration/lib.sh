@@ -70,11 +70,14 @@ of_start() {
 }
 
 # of_launch: start the daemon in the foreground (-d) in the background of
-# this shell, and wait for its control socket.
+# this shell, and wait for its control socket.  OF_DAEMON_WRAPPER, when
+# set, is a command (split on blanks) that runs the daemon, such as
+# valgrind (tests/valgrind-integration); then it may take a minute.
 of_launch() {
-	"$OUTFILTERD" -d -c "$T/outfilterd.conf" >>"$T/daemon.log" 2>&1 &
+	# shellcheck disable=SC2086
+	${OF_DAEMON_WRAPPER:-} "$OUTFILTERD" -d -c "$T/outfilterd.conf" >>"$T/daemon.log" 2>&1 &
 	of_pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq $([ -n "${OF_DAEMON_WRAPPER:-}" ] && echo 1200 || echo 100)); do
 		# Ready once it says so: privileges are dropped by then.
 		[ -S "$T/run/control" ] && grep -q "started (pid $of_pid)" "$T/daemon.log" && return 0
 		kill -0 "$of_pid" 2>/dev/null || break

@@ -115,16 +115,22 @@ sees_not() {
 	else of_result 0 "$1"; fi
 }
 
-# settle: until the pane stays the same for 100 ms (2 s at most): a
-# screen drawn whole, not one caught halfway through a repaint.
+# settle [MS]: until the pane stays the same for MS ms (100; 2 s at
+# most): a screen drawn whole, not one caught halfway through a repaint.
 settle() {
-	local before deadline=$(( $(now_ms) + 2000 ))
+	local before deadline=$(( $(now_ms) + 2000 )) still=0
+	local want=${1:-100}
 	screen
 	while [ "$(now_ms)" -lt "$deadline" ]; do
 		before=$SCREEN
-		sleep 0.1
+		sleep 0.05
 		screen
-		[ "$SCREEN" = "$before" ] && return 0
+		if [ "$SCREEN" = "$before" ]; then
+			still=$((still + 50))
+			[ "$still" -ge "$want" ] && return 0
+		else
+			still=0
+		fi
 	done
 	return 1
 }
@@ -145,7 +151,8 @@ alt_screen() {
 help_matches_footer() {
 	local foot missing=
 	foot=$(footer)
-	keys '?'
+	# Where keys type text the footer names F1, and ? would be typed.
+	if grep -q 'F1 Help' <<<"$foot"; then keys F1; else keys '?'; fi
 	if ! wait_for 'KEY +TWIN +FOOTER'; then
 		of_result 1 "$1" "no help screen:" "$SCREEN"
 		return
@@ -223,23 +230,63 @@ wait_moved() {
 	return 0
 }
 
+# wait_footer [SECONDS]: until the last line is a footer (Back or Help in
+# it): the screen is drawn whole at the pane's size.
+wait_footer() {
+	local deadline=$(( $(now_ms) + ${1:-5} * 1000 ))
+	while :; do
+		screen
+		tail -n 1 <<<"$SCREEN" | grep -Eq ' (Back|Help)( |$)' && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# resized PATTERN: after a resize, the screen drawn anew: what the pane
+# kept of the old size goes at once, and the console sends the whole
+# screen again once the size has settled (TUI_REPAINT_MS in main.c), so
+# the pane is read after it stayed the same for longer than that.
+resized() {
+	wait_for "$1" 5 && wait_footer 5 && settle 300 &&
+	    grep -Eq -- "$1" <<<"$SCREEN" &&
+	    tail -n 1 <<<"$SCREEN" | grep -Eq ' (Back|Help)( |$)'
+}
+
 # resize_tour WHAT PATTERN: 80x24 -> 60x20 -> 132x43 -> 80x24, each time
 # the screen is drawn again (PATTERN: the end of its breadcrumb, which is
 # cut from the left when narrow) with its footer.
 resize_tour() {
-	local size ok=0 bad=
+	local size ok=0 bad= shot=
 	for size in 60x20 132x43 80x24; do
 		tx resize-window -x "${size%x*}" -y "${size#*x}"
-		if ! wait_for "$2" 5; then
-			ok=1 bad="$size: /$2/ not drawn"
-			break
-		fi
-		if ! footer | grep -Eq ' (Back|Help)( |$)'; then
-			ok=1 bad="$size: no footer"
+		if ! resized "$2"; then
+			ok=1 bad="$size: /$2/ and the footer not drawn" shot=$SCREEN
 			break
 		fi
 	done
 	tx resize-window -x 80 -y 24
-	wait_for "$2" 5
-	of_result "$ok" "$1: resized 60x20, 132x43, 80x24" "$bad" "$SCREEN"
+	resized "$2"
+	of_result "$ok" "$1: resized 60x20, 132x43, 80x24" "$bad" "$shot"
+}
+
+# esc_quick WHAT PATTERN: Esc takes PATTERN (a dialog, a form, a screen)
+# off the pane within 150 ms.
+esc_quick() {
+	local t0 took deadline
+	if ! wait_for "$2" 5; then
+		of_result 1 "$1: Esc closes it" "/$2/ is not on the pane:" "$SCREEN"
+		return
+	fi
+	t0=$(now_ms) deadline=$(( $(now_ms) + 2000 ))
+	keys Escape
+	while screen; grep -Eq -- "$2" <<<"$SCREEN"; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			of_result 1 "$1: Esc closes it" "$SCREEN"
+			return
+		fi
+		sleep 0.01
+	done
+	took=$(( $(now_ms) - t0 ))
+	of_result "$([ "$took" -le 150 ] && echo 0 || echo 1)" \
+	    "$1: Esc closes it within 150 ms (${took} ms)"
 }

@@ -16,7 +16,7 @@ sees "opens on the main menu" 'Outgoing > Manage users'
 sees "breadcrumb on the top line" '^ Main menu +[^ ]' 
 sees "the top line names the admin and role" '^ Main menu .*\(super-admin\)'
 is "the footer offers help" "1" "$(footer | grep -c '? Help')"
-sees "entries without their screen say so" 'Archive +\(not available yet\)'
+sees "every entry has its screen" 'Archive +search the archived messages'
 sees "help lines come from the command table" 'Domains +list domains'
 help_matches_footer "main menu: F1 help names every footer hint"
 keys F1
@@ -26,19 +26,21 @@ wait_gone 'KEY +TWIN +FOOTER' 2
 
 # Status: the last entry.
 keys G Enter
-sees "Status shows the user count" 'users\.total +3'
+sees "Status shows the live counters" 'relayed +[0-9]+ +[0-9]+'
+keys G
+sees "End scrolls to the daemon's totals" 'users\.total +3'
 sees "Status shows the domain count" 'domains +2'
 sees "Status shows the daemon's uptime" 'uptime +[0-9]{2}:[0-9]{2}:[0-9]{2}'
-first=$(grep -E '^x? *as of' <<<"$SCREEN")
-sees "Status is refreshed by itself" "as of +[0-9:]+" 1
+first=$(grep -E 'Daemon as of' <<<"$SCREEN")
+sees "Status is refreshed by itself" "Daemon as of +[0-9:]+" 1
 wait_for 'as of' 1
 sleep_until=$(( $(now_ms) + 5000 ))
 while [ "$(now_ms)" -lt "$sleep_until" ]; do
 	screen
-	[ "$(grep -E '^x? *as of' <<<"$SCREEN")" != "$first" ] && break
+	[ "$(grep -E 'Daemon as of' <<<"$SCREEN")" != "$first" ] && break
 	sleep 0.2
 done
-isnt_same=$([ "$(grep -E '^x? *as of' <<<"$SCREEN")" != "$first" ] && echo yes || echo no)
+isnt_same=$([ "$(grep -E 'Daemon as of' <<<"$SCREEN")" != "$first" ] && echo yes || echo no)
 is "Status changes within 5 s" yes "$isnt_same"
 keys Escape
 sees "Esc goes back to the menu" '^ Main menu +'

@@ -22,6 +22,10 @@ sees "logged in as the admin" 'admin \(super-admin\)' 10
 sees_not "the password is not on the screen after login" "$pass"
 keys Enter
 sees "and can list users" 'nothing to show|rows? loaded'
+keys Escape
+wait_for '^ Main menu +' 2
+keys G Enter
+sees "the event socket takes the login too: live status" 'Live at [0-9:]{8}: ' 10
 keys Q
 wait_for 'outfilter-tui exited with 0' 5
 is "quits cleanly" 0 "$(alt_screen)"

@@ -210,8 +210,11 @@ has "outfilterctl sees dom1" 'dom1 +domain +example\.com'
 
 # Status and help through the tour too.
 menu 'Status'
-sees "the status" 'users\.total'
+sees "the status" 'Live at [0-9:]+: [0-9]+ connections? open'
 resize_tour "the status" '> Status '
+help_matches_footer "status: F1 help names every footer hint"
+esc_quick "the status" 'Live at '
+menu 'Status'
 keys '?'
 sees "help" 'KEY +TWIN +FOOTER'
 resize_tour "the help" '> Help '

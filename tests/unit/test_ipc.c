@@ -284,6 +284,69 @@ test_request_encode(void **state)
 	free(req);
 }
 
+/*
+ * A file argument: bytes in, base64 on the wire, the same bytes out; a
+ * large one past the frame limit, bad base64 refused naming the field.
+ */
+static void
+test_request_file(void **state)
+{
+	static const char	 bytes[] = "Subject: caf\xe9\r\n\r\n\0\xff\r\n";
+	const struct ipc_cmd	*cmd;
+	struct ipc_error	 err;
+	json_t			*args, *got, *wire;
+	char			*req, *big;
+	size_t			 len = sizeof bytes - 1, n = 2 * IPC_MAX_FRAME;
+
+	/* Not UTF-8: json_pack() would refuse it. */
+	args = json_object();
+	json_object_set_new(args, "message", json_stringn_nocheck(bytes, len));
+	req = ipc_request_encode("spam.check", args);
+	assert_non_null(req);
+	wire = json_loads(req, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    wire, "args"), "message")), "U3ViamVjdDogY2Fm6Q0KDQoA/w0K");
+	json_decref(wire);
+	assert_int_equal(ipc_request_decode(req, strlen(req), &cmd, &got,
+	    &err), 0);
+	assert_int_equal(json_string_length(json_object_get(got, "message")),
+	    len);
+	assert_memory_equal(json_string_value(json_object_get(got, "message")),
+	    bytes, len);
+	assert_true(json_equal(args, got));
+	assert_int_equal(ipc_args_check(cmd, got, &err), 0);
+	json_decref(got);
+	json_decref(args);
+	free(req);
+
+	/* Twice the frame limit: fine for a file, too large for the rest. */
+	big = malloc(n);
+	memset(big, 'x', n);
+	args = json_pack("{s:s%}", "message", big, n);
+	req = ipc_request_encode("spam.check", args);
+	assert_int_equal(ipc_request_decode(req, strlen(req), &cmd, &got,
+	    &err), 0);
+	assert_int_equal(json_string_length(json_object_get(got, "message")), n);
+	json_decref(got);
+	free(req);
+	json_decref(args);
+	args = json_pack("{s:s%}", "x", big, n);
+	req = ipc_request_encode("status", args);
+	assert_int_equal(ipc_request_decode(req, strlen(req), &cmd, &got,
+	    &err), -1);
+	assert_int_equal(err.code, IPC_E_TOO_LARGE);
+	free(req);
+	json_decref(args);
+	free(big);
+
+	req = "{\"v\":1,\"cmd\":\"spam.check\",\"args\":{\"message\":\"a b\"}}";
+	assert_int_equal(ipc_request_decode(req, strlen(req), &cmd, &got,
+	    &err), -1);
+	assert_int_equal(err.code, IPC_E_INVALID);
+	assert_string_equal(err.field, "message");
+	assert_non_null(strstr(err.message, "not base64"));
+}
+
 /* -- replies --------------------------------------------------------- */
 
 static void
@@ -743,7 +806,7 @@ test_cli_synopsis(void **state)
 		{ "user.add.ip", "user add ip NAME --domain DOMAIN --ip CIDR ..." },
 		{ "user.list", "user list [--domain DOMAIN] [--kind ip|smtp|domain] "
 		    "[--locked] [--search TEXT] [--limit N] [--after CURSOR]" },
-		{ "user.set", "user set NAME KEY=VALUE ..." },
+		{ "user.set", "user set NAME KEY=VALUE ... [--if-version N]" },
 		{ "admin.add", "admin add NAME --role super|domain "
 		    "[--domain DOMAIN ...] --password-file FILE" },
 		{ "status", "status" },
@@ -1195,6 +1258,7 @@ main(void)
 		cmocka_unit_test(test_request_decode),
 		cmocka_unit_test(test_request_sizes),
 		cmocka_unit_test(test_request_encode),
+		cmocka_unit_test(test_request_file),
 		cmocka_unit_test(test_reply_roundtrip),
 		cmocka_unit_test(test_reply_bad),
 		cmocka_unit_test(test_errcodes),

@@ -417,6 +417,8 @@ test_policy_connect(void **state)
 	assert_int_equal(v.code, 550);
 	assert_non_null(strstr(v.text, "5.7.1 the outgoing filter of "
 	    "example.com is off"));
+	/* Kept open to hear it at MAIL, it held a slot: given back. */
+	policy_disconnect(p, addr4(&sin, "192.0.2.9"));
 	assert_int_equal(db_domain_set_active(f->db, "example.com", 1, &cause),
 	    0);
 	policy_connect(p, addr4(&sin, "192.0.2.9"), ROLE_RELAY, &s, &v);
@@ -571,9 +573,10 @@ test_policy_quick(void **state)
 	struct sender		 s, s2, none;
 	struct verdict		 v;
 	struct db_logq		 q;
+	struct db_lock_state	 ls;
 	struct txn_record	 r;
 	const char		*rcpts[] = { "x@example.org" };
-	json_t			*set, *out;
+	json_t			*set, *out, *item;
 	char			*cause = NULL;
 
 	set = json_pack("{s:s}", "recipients.day", "1");
@@ -626,6 +629,11 @@ test_policy_quick(void **state)
 	policy_record_queue(p, &r);
 	assert_int_equal(policy_rcpt_quick(p, &s, "y@example.org", &v), 1);
 	assert_int_equal(v.code, 452);
+	/* An identity's messages are counted by the same thread. */
+	assert_int_equal(db_identity_state(f->db, s.user_id, "a@example.com",
+	    &ls, &cause), 0);
+	policy_identity_count(p, ls.id, 0);
+	policy_identity_count(p, ls.id, 1);
 	/* A lock behind the policy's back counts once it is told. */
 	assert_int_equal(db_user_lock(f->db, "host1", "spam run", 0, "test",
 	    &cause), 0);
@@ -645,6 +653,13 @@ test_policy_quick(void **state)
 	assert_int_equal(db_log_search(f->db, NULL, &q, NULL, 10, &out,
 	    &cause), 0);
 	assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
+	json_decref(out);
+	assert_int_equal(db_identity_list(f->db, NULL, "host1", NULL, 0, NULL,
+	    10, &out, &cause), 0);
+	item = json_array_get(json_object_get(out, "items"), 0);
+	assert_int_equal(json_integer_value(json_object_get(item, "messages")),
+	    2);
+	assert_int_equal(json_integer_value(json_object_get(item, "spam")), 1);
 	json_decref(out);
 }
 
