@@ -417,31 +417,33 @@ abuse_lock_rule(struct abuse_ctx *c, int64_t user_n, int64_t identity_n)
 	abuse_notice(c, by_identity, n, &ls);
 }
 
-/* Count the message; a spam one may lock its sender. */
+/*
+ * Count the message (in the policy's log batches: a clean message writes
+ * nothing here); a spam one may lock its sender.
+ */
 static void
 abuse_count(struct abuse_ctx *c)
 {
 	int64_t	 user_n, identity_n;
 	char	*cause = NULL;
 
+	if (c->identity.id != 0)
+		policy_identity_count(c->a->policy, c->identity.id,
+		    c->out->spam);
+	if (!c->out->spam)
+		return;
 	pthread_mutex_lock(&c->a->write_mtx);
-	if (c->identity.id != 0 && db_identity_count(c->db, c->identity.id,
-	    c->out->spam, &cause) == -1)
-		goto fail;
-	if (c->out->spam) {
-		if (db_spam_hit(c->db, c->ds.id, c->identity.id,
-		    abuse_setting_int(c, "lock.window") * 60, &user_n,
-		    &identity_n, &cause) == -1)
-			goto fail;
-		abuse_lock_rule(c, user_n, identity_n);
+	if (db_spam_hit(c->db, c->ds.id, c->identity.id,
+	    abuse_setting_int(c, "lock.window") * 60, &user_n, &identity_n,
+	    &cause) == -1) {
+		pthread_mutex_unlock(&c->a->write_mtx);
+		log_warnx("%s: counting for %s: %s", c->in->queue_id,
+		    c->ds.name, cause);
+		free(cause);
+		return;
 	}
+	abuse_lock_rule(c, user_n, identity_n);
 	pthread_mutex_unlock(&c->a->write_mtx);
-	return;
-fail:
-	pthread_mutex_unlock(&c->a->write_mtx);
-	log_warnx("%s: counting for %s: %s", c->in->queue_id, c->ds.name,
-	    cause);
-	free(cause);
 }
 
 /* What spam.reaction does with a spam message. */

@@ -58,8 +58,18 @@ db_identity_state(struct db *db, int64_t user_id, const char *identity,
 	    " auto_unlocks FROM identities WHERE user_id = :u"
 	    " AND identity = :i";
 	sqlite3_stmt		*st;
+	int			 rc;
 
-	memset(ls, 0, sizeof *ls);
+	/* Known identities are only read: no write lock per message. */
+	if ((st = db_prep(db, sel, cause)) == NULL)
+		return -1;
+	db_bind_int(st, ":u", user_id);
+	db_bind_text(st, ":i", identity);
+	if ((rc = abuse_state_run(db, st, "user", user_id, ls, cause)) == 0 ||
+	    db_errkind(db) != DB_ENOTFOUND)
+		return rc;
+	free(*cause);
+	*cause = NULL;
 	if ((st = db_prep(db, ins, cause)) == NULL)
 		return -1;
 	db_bind_int(st, ":u", user_id);
