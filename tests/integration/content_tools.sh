@@ -8,6 +8,11 @@
 . "$OF_SRCDIR/tests/integration/lib.sh"
 command -v swaks >/dev/null || { echo "1..0 # SKIP swaks not installed"; exit 0; }
 PY=/usr/bin/python3
+clamd_pid= silent_pid= why=
+# The servers started here go too, whatever happens.
+trap '[ -n "$clamd_pid" ] && kill "$clamd_pid" 2>/dev/null
+[ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null
+of_cleanup' EXIT
 
 # A "tool" (random bytes), the same in a zip, a file clamd's signature
 # matches, and a harmless file.
@@ -86,20 +91,22 @@ send down@example.org --attach-type application/octet-stream --attach-name data.
 said "clamd down: 451 4.7.1" '451 4\.7\.1'
 ok "the daemon log names the failure" grep -qF "clamd unix:$T/no-clamd.sock: connect" "$T/daemon.log"
 silent=$(free_port)
-$PY -c 'import socket,sys,time
+$PY -c 'import socket,sys
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+open(sys.argv[2], "w").close()
 c=[]
-while True: c.append(s.accept()[0])' "$silent" &
+while True: c.append(s.accept()[0])' "$silent" "$T/silent.ready" &
 silent_pid=$!
-sleep 0.3
+for _ in $(seq 100); do [ -f "$T/silent.ready" ] && break; sleep 0.05; done
 restart "clamd = tcp:127.0.0.1:$silent" "clamd_timeout = 1"
 send slow@example.org --attach-type application/octet-stream --attach-name data.dat --attach "@$T/plain.dat"
 said "clamd silent past clamd_timeout: 451 4.7.1" '451 4\.7\.1'
+ok "the daemon log says it timed out" grep -qF "clamd tcp:127.0.0.1:$silent: timed out" "$T/daemon.log"
 restart "clamd = unix:$T/no-clamd.sock" "clamd_on_failure = pass"
 send pass@example.org --attach-type application/octet-stream --attach-name data.dat --attach "@$T/plain.dat"
 said "clamd down with clamd_on_failure = pass: relayed" '250 2\.0\.0'
-kill "$silent_pid" 2>/dev/null; wait "$silent_pid" 2>/dev/null
+kill "$silent_pid" 2>/dev/null; wait "$silent_pid" 2>/dev/null; silent_pid=
 
 # A real clamd with one private signature, no network, no other database.
 clamd_run() {
@@ -129,7 +136,6 @@ CONF
 	why="clamd did not start: $(tail -n 3 "$T/clamd.out" | tr '\n' ' ')"
 	return 1
 }
-clamd_pid= why=
 if clamd_run; then
 	for spec in "unix:$T/clamd.sock" "tcp:127.0.0.1:$CLAMD_PORT"; do
 		restart "clamd = $spec"
@@ -143,7 +149,7 @@ if clamd_run; then
 	ok "block.dangerous off" ctl user set host1 block.dangerous=off
 	send marked-off@example.org --attach-type application/octet-stream --attach-name data.dat --attach "@$T/marked.dat"
 	said "clamd is not asked with block.dangerous off" '250 2\.0\.0'
-	kill "$clamd_pid" 2>/dev/null; wait "$clamd_pid" 2>/dev/null
+	kill "$clamd_pid" 2>/dev/null; wait "$clamd_pid" 2>/dev/null; clamd_pid=
 else
 	echo "# clamd tests skipped: $why"
 	[ -n "${clamd_pid:-}" ] && { kill "$clamd_pid" 2>/dev/null; wait "$clamd_pid" 2>/dev/null; }
