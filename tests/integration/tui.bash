@@ -269,24 +269,35 @@ resize_tour() {
 	of_result "$ok" "$1: resized 60x20, 132x43, 80x24" "$bad" "$shot"
 }
 
-# esc_quick WHAT PATTERN: Esc takes PATTERN (a dialog, a form, a screen)
-# off the pane within 150 ms.
+# esc_quick WHAT PATTERN [KEYS...]: Esc takes PATTERN (a dialog, a form,
+# a screen) off the pane within 150 ms.  The time is wall-clock through
+# tmux, so a busy machine can stretch it: with KEYS (what opens it again)
+# it is tried up to three times and the best counts; every time is told.
 esc_quick() {
-	local t0 took deadline
-	if ! wait_for "$2" 5; then
-		of_result 1 "$1: Esc closes it" "/$2/ is not on the pane:" "$SCREEN"
-		return
-	fi
-	t0=$(now_ms) deadline=$(( $(now_ms) + 2000 ))
-	keys Escape
-	while screen; grep -Eq -- "$2" <<<"$SCREEN"; do
-		if [ "$(now_ms)" -ge "$deadline" ]; then
-			of_result 1 "$1: Esc closes it" "$SCREEN"
+	local what=$1 pat=$2 t0 took times= try best=99999 deadline
+	shift 2
+	for try in 1 2 3; do
+		if [ "$try" -gt 1 ]; then
+			[ $# -gt 0 ] && [ "$best" -gt 150 ] || break
+			keys "$@"
+		fi
+		if ! wait_for "$pat" 5; then
+			of_result 1 "$what: Esc closes it" "/$pat/ is not on the pane:" "$SCREEN"
 			return
 		fi
-		sleep 0.01
+		t0=$(now_ms) deadline=$(( $(now_ms) + 2000 ))
+		keys Escape
+		while screen; grep -Eq -- "$pat" <<<"$SCREEN"; do
+			if [ "$(now_ms)" -ge "$deadline" ]; then
+				of_result 1 "$what: Esc closes it" "$SCREEN"
+				return
+			fi
+			sleep 0.01
+		done
+		took=$(( $(now_ms) - t0 ))
+		times="$times${times:+, }$took"
+		[ "$took" -lt "$best" ] && best=$took
 	done
-	took=$(( $(now_ms) - t0 ))
-	of_result "$([ "$took" -le 150 ] && echo 0 || echo 1)" \
-	    "$1: Esc closes it within 150 ms (${took} ms)"
+	of_result "$([ "$best" -le 150 ] && echo 0 || echo 1)" \
+	    "$what: Esc closes it within 150 ms ($times ms)"
 }

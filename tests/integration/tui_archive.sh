@@ -63,7 +63,7 @@ keys C-u BTab BTab; keys -l first@example.com; keys C-o
 sees "the filter is in force" 'sender=first@example\.com'
 sees_not "only the matching row" 'second@exam'
 keys '\'
-esc_quick "the filter form" 'Queue ID: _'
+esc_quick "the filter form" 'Queue ID: _' '\'
 sees "Esc left the filter as it was" 'sender=first@example\.com'
 keys '\'
 wait_for 'Queue ID: _'
@@ -75,14 +75,14 @@ select_row "the first message's row" "^x?$id1 "
 keys Enter
 sees "Enter shows the row" 'subject +archived one'
 sees "... with its queue ID" 'queue_id +[0-9A-Z]+'
-esc_quick "the row" 'subject +archived one'
+esc_quick "the row" 'subject +archived one' Enter
 
 # Export: the path asked, the file written whole.
 keys x
 sees "x asks where to write it" "Write message $id1 to the file"
 sees "offering a name" "message-$id1\.eml_"
 resize_tour "the export dialog" '> Archive '
-esc_quick "the export dialog" "Write message $id1"
+esc_quick "the export dialog" "Write message $id1" x
 keys x
 wait_for "Write message $id1"
 keys C-u; keys -l "$T/exports/one.eml"; keys Enter

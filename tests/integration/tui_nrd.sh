@@ -48,7 +48,7 @@ help_matches_footer "nrd: F1 help names every footer hint"
 
 keys i
 sees "i asks for the file" 'Import feed lines \(DOMAIN or DOMAIN,REGISTERED-AT\) from the file'
-esc_quick "the file dialog" 'Import feed lines'
+esc_quick "the file dialog" 'Import feed lines' i
 keys i
 wait_for 'Import feed lines'
 keys -l "$T/none.txt"; keys Enter
@@ -80,7 +80,7 @@ is "with the same numbers" "200002 1 [200001]" \
 
 keys c
 sees "c asks for a domain" 'Check a domain or an e-mail address'
-esc_quick "the check dialog" 'Check a domain'
+esc_quick "the check dialog" 'Check a domain' c
 keys c
 wait_for 'Check a domain'
 keys -l www.fresh-feed.co.uk; keys Enter

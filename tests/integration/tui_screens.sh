@@ -213,7 +213,7 @@ menu 'Status'
 sees "the status" 'Live at [0-9:]+: [0-9]+ connections? open'
 resize_tour "the status" '> Status '
 help_matches_footer "status: F1 help names every footer hint"
-esc_quick "the status" 'Live at '
+esc_quick "the status" 'Live at ' Enter
 menu 'Status'
 keys '?'
 sees "help" 'KEY +TWIN +FOOTER'

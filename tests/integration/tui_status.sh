@@ -56,7 +56,7 @@ sees "... and the top line says so" 'daemon unreachable' 10
 of_launch
 sees "the daemon back: live again" 'Live at [0-9:]{8}: ' 15
 sees "the events kept" 'lock +host1 by uid:0: status test'
-esc_quick "the status" 'Live at '
+esc_quick "the status" 'Live at ' Enter
 tui_quit
 
 # A domain admin: the totals, and no live events.
