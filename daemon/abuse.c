@@ -504,15 +504,14 @@ abuse_run(struct abuse_ctx *c)
 			abuse_tempfail(c, "user", cause);
 		return;
 	}
+	/* Each refuses with out filled; a message passed unscanned goes on. */
 	if (abuse_identify(c) == -1 || abuse_identity_locked(c) == -1 ||
 	    abuse_new_domain(c) == -1 || abuse_content(c) == -1 ||
-	    abuse_scan(c) != 0) {
-		if (c->out->action == ABUSE_PASS)
-			abuse_count(c);
+	    (rc = abuse_scan(c)) == -1) {
 		db_sender_free(&c->ds);
 		return;
 	}
-	c->out->spam = c->verdict.spam;
+	c->out->spam = rc == 0 && c->verdict.spam;
 	abuse_count(c);
 	if (c->out->spam)
 		abuse_react(c);

@@ -139,8 +139,11 @@ said "engine down: 451 4.7.1, the client keeps the message" '451 4\.7\.1 .*spam 
 of_stop
 printf 'on_failure = pass\n' >>"$T/outfilterd.conf"
 of_launch
+ok "archive on" ctl user set host1 archive=on
 before=$(outbox)
 relay --from shop@example.com --to a@example.org
 said "with on_failure = pass it relays unscanned" '250 2\.0\.0'
 is "and reaches the next hop" $((before + 1)) "$(outbox)"
+ok "archive search" ctl --json archive search --user host1
+is "an unscanned message still gets the rest of the pipeline (archived)" 1 "$(jget 'len(j["items"])')"
 of_done
